@@ -1,0 +1,23 @@
+from django import template
+
+from propsvc.validators import mask_phone as _mask_phone
+
+register = template.Library()
+
+
+@register.filter
+def mask_phone(value: str) -> str:
+    return _mask_phone(value) if value else ""
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters changed (pagination keeps filters)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"

@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from archives import views as archive_views
+from propsvc import views
+from propsvc.forms import LoginForm
+
+urlpatterns = [
+    path("", archive_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+         name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/bell/", views.notification_bell, name="notification-bell"),
+    path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),
+    path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
+    path("community/switch/", views.community_switch, name="community-switch"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("archives/", include("archives.urls")),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = settings.PROPSVC_COMPANY_NAME

@@ -1,0 +1,81 @@
+"""Core pages: notification centre, community switcher, health check."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from propsvc import selectors, services
+from propsvc.health import broker_state
+
+
+@login_required
+@require_GET
+def notification_list(request: HttpRequest) -> HttpResponse:
+    unread_only = request.GET.get("unread") == "1"
+    qs = selectors.notification_list_for_user(user=request.user, unread_only=unread_only)
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    return render(request, "propsvc/notifications.html", {"page": page, "unread_only": unread_only})
+
+
+@login_required
+@require_POST
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one notification read and follow its link."""
+    try:
+        notification = services.notification_mark_read(user=request.user, notification_id=pk)
+    except services.NotificationError:
+        raise Http404 from None
+    if notification.link and url_has_allowed_host_and_scheme(notification.link, allowed_hosts=None):
+        return redirect(notification.link)
+    return redirect("notifications")
+
+
+@login_required
+@require_POST
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    count = services.notification_mark_all_read(user=request.user)
+    messages.success(request, _("%(count)d notifications marked as read.") % {"count": count})
+    return redirect("notifications")
+
+
+@login_required
+@require_GET
+@never_cache
+def notification_bell(request: HttpRequest) -> HttpResponse:
+    """The header's unread badge, refreshed by htmx every minute."""
+    return render(request, "propsvc/_bell.html")
+
+
+@login_required
+@require_POST
+def community_switch(request: HttpRequest) -> HttpResponse:
+    if not request.workplace.choose(request.POST.get("community", "")):
+        messages.error(request, _("You do not work in that community."))
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    return redirect(target)
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database and broker state; 200 when the database answers, 503 otherwise."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        database = "ok"
+    except Exception as exc:  # noqa: BLE001 — any failure means "down"
+        database = f"error: {exc.__class__.__name__}"
+    broker = broker_state()
+    status = 200 if database == "ok" else 503
+    return JsonResponse({"status": "ok" if status == 200 else "down", "database": database, "broker": broker},
+                        status=status)

@@ -1,0 +1,76 @@
+"""Named actors and shared fixtures (STYLE.md 21).
+
+alice — front-desk receptionist of community A
+bob   — a staff member with no role anywhere
+carol — receptionist of community B
+dave  — archivist of community A (may record a change of owner)
+quinn — quality department, company level (sees every community)
+"""
+
+import pytest
+from django.test import override_settings
+
+from propsvc.roles import Role
+from tests.factories import CommunityFactory, MembershipFactory, UnitFactory, UserFactory
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _plain_static_storage():
+    # The manifest needs collectstatic; tests render templates with plain static URLs.
+    storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages):
+        yield
+
+
+@pytest.fixture
+def community_a(db):
+    return CommunityFactory(name="阳光花园", code="ygh")
+
+
+@pytest.fixture
+def community_b(db):
+    return CommunityFactory(name="翠湖苑", code="chy")
+
+
+def _member(username, community, role, **kwargs):
+    user = UserFactory(username=username)
+    MembershipFactory(user=user, community=community, role=role, **kwargs)
+    return user
+
+
+@pytest.fixture
+def alice(community_a):
+    return _member("alice", community_a, Role.RECEPTIONIST)
+
+
+@pytest.fixture
+def bob(db):
+    return UserFactory(username="bob")
+
+
+@pytest.fixture
+def carol(community_b):
+    return _member("carol", community_b, Role.RECEPTIONIST)
+
+
+@pytest.fixture
+def dave(community_a):
+    return _member("dave", community_a, Role.ARCHIVIST)
+
+
+@pytest.fixture
+def quinn(db):
+    return _member("quinn", None, Role.QUALITY)
+
+
+@pytest.fixture
+def unit_a(community_a):
+    return UnitFactory(building__community=community_a, building__number="3", entrance=2, floor=11, room="1101")
+
+
+@pytest.fixture
+def unit_b(community_b):
+    return UnitFactory(building__community=community_b, building__number="3", entrance=2, floor=11, room="1101")
