@@ -21,7 +21,7 @@ messages: install
 	@command -v msgfmt >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 		(apt-get update -qq && apt-get install -y -qq gettext >/dev/null); } || \
 		{ echo "msgfmt not found: install GNU gettext (apt-get install gettext)"; exit 1; }
-	$(PY) manage.py compilemessages --verbosity 0 --ignore .venv
+	DEBUG=true $(PY) manage.py compilemessages --verbosity 0 --ignore .venv
 
 var:
 	@mkdir -p var/celery/queue var/celery/processed var/media

@@ -8,11 +8,17 @@ from propsvc.validators import normalize_mobile, validate_cn_mobile
 
 class UnitSearchForm(forms.Form):
     q = forms.CharField(
-        label=_("Find a unit"), required=False, max_length=50,
-        widget=forms.TextInput(attrs={
-            "placeholder": _("Room (1101, 3-1101, 3栋1101), owner name or last 4 digits of the phone"),
-            "autocomplete": "off", "autofocus": True, "type": "search",
-        }),
+        label=_("Find a unit"),
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": _("Room (1101, 3-1101, 3栋1101), owner name or last 4 digits of the phone"),
+                "autocomplete": "off",
+                "autofocus": True,
+                "type": "search",
+            }
+        ),
     )
 
 
@@ -28,11 +34,17 @@ class OwnershipTransferForm(forms.Form):
     mobile = forms.CharField(label=_("Mobile phone"), max_length=20, validators=[validate_cn_mobile])
     wechat = forms.CharField(label=_("WeChat ID"), max_length=50, required=False)
     co_owner_name = forms.CharField(label=_("Co-owner's name"), max_length=50, required=False)
-    co_owner_mobile = forms.CharField(label=_("Co-owner's mobile phone"), max_length=20, required=False,
-                                      validators=[validate_cn_mobile])
-    start_date = forms.DateField(label=_("Date of the change"), widget=forms.DateInput(attrs={"type": "date"}))
-    reason = forms.CharField(label=_("Reason for the change"), max_length=200,
-                             help_text=_("E.g. sale, inheritance, gift; the old owner's record is kept."))
+    co_owner_mobile = forms.CharField(
+        label=_("Co-owner's mobile phone"), max_length=20, required=False, validators=[validate_cn_mobile]
+    )
+    start_date = forms.DateField(
+        label=_("Date of the change"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        max_length=200,
+        help_text=_("E.g. sale, inheritance, gift; the old owner's record is kept."),
+    )
 
     def clean_name(self):
         return self.cleaned_data["name"].strip()
@@ -53,8 +65,10 @@ class OwnershipTransferForm(forms.Form):
     def clean(self):
         data = super().clean()
         if bool(data.get("co_owner_name")) != bool(data.get("co_owner_mobile")):
-            self.add_error("co_owner_mobile" if data.get("co_owner_name") else "co_owner_name",
-                           _("Enter both the co-owner's name and mobile phone, or neither."))
+            self.add_error(
+                "co_owner_mobile" if data.get("co_owner_name") else "co_owner_name",
+                _("Enter both the co-owner's name and mobile phone, or neither."),
+            )
         return data
 
     def owners(self) -> list[dict]:

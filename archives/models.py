@@ -16,9 +16,12 @@ from propsvc.validators import mask_phone, normalize_mobile, validate_cn_mobile
 
 
 class Building(TimeStampedModel):
-    community = models.ForeignKey(Community, verbose_name=_("community"), on_delete=models.PROTECT,
-                                  related_name="buildings")
-    number = models.CharField(_("building number"), max_length=20, help_text=_('As written on the building, e.g. "3" for 3栋.'))
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.PROTECT, related_name="buildings"
+    )
+    number = models.CharField(
+        _("building number"), max_length=20, help_text=_('As written on the building, e.g. "3" for 3栋.')
+    )
     sort_key = models.CharField(max_length=30, editable=False, default="")
 
     objects = scoped_manager()
@@ -55,10 +58,12 @@ class Unit(TimeStampedModel):
     # Occupied households (入住户数) count the units someone lives in: the owner or a tenant.
     LIVED_IN = (Use.OCCUPIED, Use.RENTED)
 
-    community = models.ForeignKey(Community, verbose_name=_("community"), on_delete=models.PROTECT,
-                                  related_name="units")
-    building = models.ForeignKey(Building, verbose_name=_("building"), on_delete=models.PROTECT,
-                                 related_name="units")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.PROTECT, related_name="units"
+    )
+    building = models.ForeignKey(
+        Building, verbose_name=_("building"), on_delete=models.PROTECT, related_name="units"
+    )
     entrance = models.PositiveSmallIntegerField(_("entrance"))
     floor = models.SmallIntegerField(_("floor"))
     room = models.CharField(_("room number"), max_length=10)
@@ -101,8 +106,9 @@ class Unit(TimeStampedModel):
 class Owner(TimeStampedModel):
     """A registered owner (业主) in one community. Full contact data lives in the archive."""
 
-    community = models.ForeignKey(Community, verbose_name=_("community"), on_delete=models.PROTECT,
-                                  related_name="owners")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.PROTECT, related_name="owners"
+    )
     name = models.CharField(_("owner name"), max_length=50)
     mobile = models.CharField(_("mobile phone"), max_length=11, validators=[validate_cn_mobile])
     mobile_tail = models.CharField(max_length=4, editable=False, default="")
@@ -116,8 +122,11 @@ class Owner(TimeStampedModel):
         verbose_name_plural = _("owners")
         indexes = [
             models.Index(fields=["community", "mobile_tail"], name="owner_community_phone_tail"),
-            models.Index(fields=["community", "name"], name="owner_community_name",
-                         opclasses=["int8_ops", "varchar_pattern_ops"]),
+            models.Index(
+                fields=["community", "name"],
+                name="owner_community_name",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self) -> str:
@@ -141,10 +150,15 @@ class OwnershipQuerySet(CommunityScopedQuerySet):
 class Ownership(TimeStampedModel):
     """Owner ↔ unit from a date; a change of owner closes it (end_date) and keeps it."""
 
-    community = models.ForeignKey(Community, verbose_name=_("community"), on_delete=models.PROTECT,
-                                  related_name="ownerships")
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="ownerships")
-    owner = models.ForeignKey(Owner, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="ownerships")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.PROTECT, related_name="ownerships"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="ownerships"
+    )
+    owner = models.ForeignKey(
+        Owner, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="ownerships"
+    )
     start_date = models.DateField(_("owner since"))
     end_date = models.DateField(_("owner until"), null=True, blank=True)
     end_reason = models.CharField(_("reason for the change"), max_length=200, blank=True)
@@ -156,10 +170,15 @@ class Ownership(TimeStampedModel):
         verbose_name = _("ownership")
         verbose_name_plural = _("ownerships")
         constraints = [
-            models.UniqueConstraint(fields=["unit", "owner"], name="ownership_one_open_per_owner",
-                                    condition=Q(end_date__isnull=True)),
-            models.CheckConstraint(condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
-                                   name="ownership_ends_after_start"),
+            models.UniqueConstraint(
+                fields=["unit", "owner"],
+                name="ownership_one_open_per_owner",
+                condition=Q(end_date__isnull=True),
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="ownership_ends_after_start",
+            ),
         ]
         indexes = [models.Index(fields=["unit", "end_date"], name="ownership_unit_open")]
 
@@ -187,3 +206,6 @@ class UnitEvent(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["unit", "-created_at"], name="unitevent_unit_timeline")]
+
+    def __str__(self):
+        return f"{self.kind} @ {self.unit_id}"

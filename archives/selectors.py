@@ -78,6 +78,7 @@ def unit_event_list(*, unit: Unit) -> QuerySet[UnitEvent]:
 
 # -- Search -----------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class UnitQuery:
     """What the typed text means: a room address, a phone tail, or an owner name."""
@@ -105,8 +106,11 @@ def parse_unit_query(text: str) -> UnitQuery | None:
         return None
     if match := _ADDRESS.match(text):
         entrance = match["entrance"]
-        return UnitQuery(building=match["building"].upper(), entrance=int(entrance) if entrance else None,
-                         room=match["room"])
+        return UnitQuery(
+            building=match["building"].upper(),
+            entrance=int(entrance) if entrance else None,
+            room=match["room"],
+        )
     if match := _ROOM.match(text):
         # Four digits may be a room (1101) or the tail of a phone number: search both.
         tail = text if _DIGITS.match(text) else None

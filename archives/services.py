@@ -32,8 +32,14 @@ def unit_change_use(*, unit_id: int, by, use: str, note: str = "") -> Unit:
     old = unit.use
     unit.use = use
     unit.save(update_fields=["use", "updated_at"])
-    UnitEvent.objects.create(community_id=unit.community_id, unit=unit, kind="unit.use_changed", actor=by,
-                             note=note, data={"from": old, "to": use})
+    UnitEvent.objects.create(
+        community_id=unit.community_id,
+        unit=unit,
+        kind="unit.use_changed",
+        actor=by,
+        note=note,
+        data={"from": old, "to": use},
+    )
     return unit
 
 
@@ -66,16 +72,29 @@ def ownership_transfer(
         mobile = normalize_mobile(data["mobile"])
         owner = Owner.objects.filter(community_id=unit.community_id, name=data["name"], mobile=mobile).first()
         if owner is None:
-            owner = Owner(community_id=unit.community_id, name=data["name"], mobile=mobile,
-                          wechat=data.get("wechat", ""))
+            owner = Owner(
+                community_id=unit.community_id,
+                name=data["name"],
+                mobile=mobile,
+                wechat=data.get("wechat", ""),
+            )
             owner.full_clean()
             owner.save()
-        created.append(Ownership.objects.create(community_id=unit.community_id, unit=unit, owner=owner,
-                                                start_date=start_date))
+        created.append(
+            Ownership.objects.create(
+                community_id=unit.community_id, unit=unit, owner=owner, start_date=start_date
+            )
+        )
     UnitEvent.objects.create(
-        community_id=unit.community_id, unit=unit, kind="unit.owner_changed" if current else "unit.owner_registered",
-        actor=by, note=reason,
-        data={"from": [o.owner.name for o in current], "to": [o.owner.name for o in created],
-              "date": start_date.isoformat()},
+        community_id=unit.community_id,
+        unit=unit,
+        kind="unit.owner_changed" if current else "unit.owner_registered",
+        actor=by,
+        note=reason,
+        data={
+            "from": [o.owner.name for o in current],
+            "to": [o.owner.name for o in created],
+            "date": start_date.isoformat(),
+        },
     )
     return created

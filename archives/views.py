@@ -19,7 +19,9 @@ from propsvc.roles import Perm
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     communities = selectors.community_list_with_occupancy(user=request.user)
-    return render(request, "archives/home.html", {"communities": communities, "search_form": UnitSearchForm()})
+    return render(
+        request, "archives/home.html", {"communities": communities, "search_form": UnitSearchForm()}
+    )
 
 
 @login_required
@@ -89,10 +91,16 @@ def unit_transfer(request: HttpRequest, pk: int) -> HttpResponse:
     form = OwnershipTransferForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.ownership_transfer(unit_id=obj.pk, by=request.user, owners=form.owners(),
-                                        start_date=form.cleaned_data["start_date"],
-                                        reason=form.cleaned_data["reason"])
-            messages.success(request, _("The change of owner was recorded; the previous owner is kept in the history."))
+            services.ownership_transfer(
+                unit_id=obj.pk,
+                by=request.user,
+                owners=form.owners(),
+                start_date=form.cleaned_data["start_date"],
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(
+                request, _("The change of owner was recorded; the previous owner is kept in the history.")
+            )
             return redirect(obj)
         except services.ArchiveError as exc:
             form.add_error(None, str(exc))

@@ -84,8 +84,12 @@ class Department(TimeStampedModel):
         FINANCE = "finance", _("Finance department")
 
     community = models.ForeignKey(
-        Community, verbose_name=_("community"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="departments",
+        Community,
+        verbose_name=_("community"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="departments",
         help_text=_("Leave empty for a company-level department."),
     )
     kind = models.CharField(_("department type"), max_length=30, choices=Kind.choices)
@@ -98,7 +102,8 @@ class Department(TimeStampedModel):
         verbose_name_plural = _("departments")
         constraints = [
             models.UniqueConstraint(
-                fields=["community", "kind"], name="department_one_kind_per_community",
+                fields=["community", "kind"],
+                name="department_one_kind_per_community",
                 condition=Q(community__isnull=False),
             ),
             models.UniqueConstraint(
@@ -130,16 +135,27 @@ class Membership(TimeStampedModel):
     """A user's role in one community, or a company-level role (community empty)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("staff member"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.CASCADE,
         related_name="memberships",
     )
     community = models.ForeignKey(
-        Community, verbose_name=_("community"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="memberships", help_text=_("Leave empty for a company-level role."),
+        Community,
+        verbose_name=_("community"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        help_text=_("Leave empty for a company-level role."),
     )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     department = models.ForeignKey(
-        Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT,
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="memberships",
     )
 
@@ -151,11 +167,14 @@ class Membership(TimeStampedModel):
         verbose_name_plural = _("memberships")
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "community", "role"], name="membership_unique_role_per_community",
+                fields=["user", "community", "role"],
+                name="membership_unique_role_per_community",
                 condition=Q(community__isnull=False),
             ),
             models.UniqueConstraint(
-                fields=["user", "role"], name="membership_unique_company_role", condition=Q(community__isnull=True)
+                fields=["user", "role"],
+                name="membership_unique_company_role",
+                condition=Q(community__isnull=True),
             ),
             models.CheckConstraint(
                 condition=(Q(role__in=sorted(COMPANY_ROLES)) & Q(community__isnull=True))
@@ -192,7 +211,9 @@ class Notification(models.Model):
     """A message to one staff member, shown in the notification centre (通知中心)."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
         related_name="notifications",
     )
     text = models.CharField(_("text"), max_length=500)
@@ -206,9 +227,7 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
-            models.Index(
-                fields=["recipient"], name="notification_unread", condition=Q(read_at__isnull=True)
-            ),
+            models.Index(fields=["recipient"], name="notification_unread", condition=Q(read_at__isnull=True)),
         ]
 
     def __str__(self) -> str:

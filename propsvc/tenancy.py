@@ -49,9 +49,7 @@ def roles_of(user, *, community_id: int | None = None) -> set[str]:
     if user is None or not user.is_authenticated or not user.is_active:
         return set()
     return {
-        m.role
-        for m in memberships_of(user)
-        if community_id is None or m.community_id in (None, community_id)
+        m.role for m in memberships_of(user) if community_id is None or m.community_id in (None, community_id)
     }
 
 

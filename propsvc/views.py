@@ -73,9 +73,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
             cursor.execute("SELECT 1")
             cursor.fetchone()
         database = "ok"
-    except Exception as exc:  # noqa: BLE001 — any failure means "down"
+    except Exception as exc:
         database = f"error: {exc.__class__.__name__}"
     broker = broker_state()
     status = 200 if database == "ok" else 503
-    return JsonResponse({"status": "ok" if status == 200 else "down", "database": database, "broker": broker},
-                        status=status)
+    return JsonResponse(
+        {"status": "ok" if status == 200 else "down", "database": database, "broker": broker}, status=status
+    )

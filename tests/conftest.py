@@ -68,9 +68,13 @@ def quinn(db):
 
 @pytest.fixture
 def unit_a(community_a):
-    return UnitFactory(building__community=community_a, building__number="3", entrance=2, floor=11, room="1101")
+    return UnitFactory(
+        building__community=community_a, building__number="3", entrance=2, floor=11, room="1101"
+    )
 
 
 @pytest.fixture
 def unit_b(community_b):
-    return UnitFactory(building__community=community_b, building__number="3", entrance=2, floor=11, room="1101")
+    return UnitFactory(
+        building__community=community_b, building__number="3", entrance=2, floor=11, room="1101"
+    )

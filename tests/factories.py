@@ -10,7 +10,7 @@ from archives.models import Building, Owner, Ownership, Unit
 from propsvc.models import Community, Department, Membership, Notification
 from propsvc.roles import Role
 
-PASSWORD = "Zy8#desk-Pw"  # noqa: S105 — test users only
+PASSWORD = "Zy8#desk-Pw"
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -45,8 +45,13 @@ def test_it_shows_current_and_past_owners_on_the_unit_page(client, alice, unit_a
     from archives.services import ownership_transfer
 
     OwnershipFactory(unit=unit_a, owner__name="张伟", owner__mobile="13812345678")
-    ownership_transfer(unit_id=unit_a.pk, by=dave, owners=[{"name": "赵敏", "mobile": "13700007777"}],
-                       start_date=datetime.date(2024, 5, 1), reason="二手房买卖")
+    ownership_transfer(
+        unit_id=unit_a.pk,
+        by=dave,
+        owners=[{"name": "赵敏", "mobile": "13700007777"}],
+        start_date=datetime.date(2024, 5, 1),
+        reason="二手房买卖",
+    )
     client.force_login(alice)
     body = client.get(unit_a.get_absolute_url()).content.decode()
     assert "当前业主" in body and "原业主" in body

@@ -54,8 +54,13 @@ def test_it_does_not_find_by_a_former_owners_name(desk, alice, dave):
 
     from archives.services import ownership_transfer
 
-    ownership_transfer(unit_id=desk["3-2-1101"].pk, by=dave, owners=[{"name": "赵敏", "mobile": "13700007777"}],
-                       start_date=datetime.date(2024, 5, 1), reason="二手房买卖")
+    ownership_transfer(
+        unit_id=desk["3-2-1101"].pk,
+        by=dave,
+        owners=[{"name": "赵敏", "mobile": "13700007777"}],
+        start_date=datetime.date(2024, 5, 1),
+        reason="二手房买卖",
+    )
     assert unit_search(user=alice, text="张伟") == []
     assert [u.pk for u in unit_search(user=alice, text="赵敏")] == [desk["3-2-1101"].pk]
 

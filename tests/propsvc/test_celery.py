@@ -40,9 +40,7 @@ def test_it_has_the_beat_schedule_in_code():
 
 
 def test_it_defines_no_unknown_celery_settings(settings):
-    known = {key.upper() for key in app.conf.keys()} | {
-        f"CELERY_{key.upper()}" for key in app.conf.keys()
-    }
+    known = {key.upper() for key in app.conf} | {f"CELERY_{key.upper()}" for key in app.conf}
     ours = [name for name in dir(settings) if name.startswith("CELERY_")]
     unknown = [name for name in ours if name not in known]
     assert unknown == [], f"unknown Celery settings (typo?): {unknown}"

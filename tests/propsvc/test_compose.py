@@ -76,7 +76,9 @@ def test_it_migrates_before_starting_gunicorn_on_the_web_service(services):
     assert "manage.py migrate" in command
     assert "gunicorn propsvc.wsgi:application" in command
     assert command.index("manage.py migrate") < command.index("gunicorn")
-    assert "&&" in command[command.index("migrate"):command.index("gunicorn")]  # no start after a failed migrate
+    assert (
+        "&&" in command[command.index("migrate") : command.index("gunicorn")]
+    )  # no start after a failed migrate
     assert "0.0.0.0:8000" in command
     assert "8000:8000" in [str(port) for port in services["web"]["ports"]]
 
@@ -92,7 +94,9 @@ def test_it_configures_each_app_service_from_the_environment(services, name):
     assert env["DATABASE_URL"].startswith("postgres://")
     assert "@postgres:5432/" in env["DATABASE_URL"]
     assert env["REDIS_URL"].startswith("redis://redis:6379/")
-    assert re.fullmatch(r"\$\{SECRET_KEY:\?[^}]*\}", env["SECRET_KEY"]), "SECRET_KEY must be required, not set here"
+    assert re.fullmatch(r"\$\{SECRET_KEY:\?[^}]*\}", env["SECRET_KEY"]), (
+        "SECRET_KEY must be required, not set here"
+    )
     assert env["DEBUG"].lower() == "false"
 
 

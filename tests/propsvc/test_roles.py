@@ -57,7 +57,10 @@ def test_it_gives_a_user_without_membership_no_permission(bob, unit_a):
 def test_it_mirrors_the_matrix_into_one_group_per_role(db):
     for role in Role:
         group = Group.objects.get(name=f"role:{role.value}")
-        in_db = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
+        in_db = {
+            f"{p.content_type.app_label}.{p.codename}"
+            for p in group.permissions.select_related("content_type")
+        }
         assert in_db == set(permissions_of(role)), role
 
 

@@ -19,23 +19,45 @@ PROBE = (
     "'hsts': s.SECURE_HSTS_SECONDS}))"
 )
 
-ENV_NAMES = ["DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "EMAIL_URL",
-             "SECURE_HSTS_SECONDS"]
+ENV_NAMES = [
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "EMAIL_URL",
+    "SECURE_HSTS_SECONDS",
+]
 
 
 def run_settings(**env):
     clean = {k: v for k, v in os.environ.items() if k not in ENV_NAMES}
     clean.update(env)
     clean["DJANGO_SETTINGS_MODULE"] = "propsvc.settings"
-    return subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True,
-                          timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def run_manage(*args, **env):
     clean = {k: v for k, v in os.environ.items() if k not in ENV_NAMES}
     clean.update(env)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True,
-                          text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def settings_of(**env) -> dict:
@@ -59,8 +81,10 @@ def test_it_defaults_to_sqlite_and_a_file_broker_in_development():
 
 def test_it_reads_production_settings_from_the_environment():
     s = settings_of(
-        SECRET_KEY="k" * 50, DATABASE_URL="postgres://app:pw@db.internal:5432/propsvc",
-        REDIS_URL="redis://cache.internal:6379/0", ALLOWED_HOSTS="kf.example.cn,www.kf.example.cn",
+        SECRET_KEY="k" * 50,
+        DATABASE_URL="postgres://app:pw@db.internal:5432/propsvc",
+        REDIS_URL="redis://cache.internal:6379/0",
+        ALLOWED_HOSTS="kf.example.cn,www.kf.example.cn",
         EMAIL_URL="smtp://mailer:secret@smtp.example.cn:587?tls=true",
     )
     assert s["debug"] is False
