@@ -13,15 +13,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from archives import selectors, services
 from archives.forms import OwnershipTransferForm, UnitSearchForm, UnitUseForm
 from propsvc.roles import Perm
+from propsvc.selectors import deadline_list_open_for_user
+
+TODO_LIMIT = 30
 
 
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     communities = selectors.community_list_with_occupancy(user=request.user)
-    return render(
-        request, "archives/home.html", {"communities": communities, "search_form": UnitSearchForm()}
-    )
+    todo = deadline_list_open_for_user(user=request.user)[:TODO_LIMIT]  # soonest first
+    ctx = {"communities": communities, "search_form": UnitSearchForm(), "todo": todo}
+    return render(request, "archives/home.html", ctx)
 
 
 @login_required

@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from propsvc.models import Community, Department, Membership, Notification
+from propsvc.models import (
+    Community,
+    Deadline,
+    Department,
+    DigestItem,
+    Membership,
+    Notification,
+    StaffPreference,
+)
 
 
 @admin.register(Community)
@@ -25,5 +33,73 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["recipient", "text", "created_at", "read_at"]
+    list_display = ["recipient", "text", "created_at", "read_at", "email_pending", "emailed_at"]
+    list_filter = ["email_pending"]
     search_fields = ["recipient__username", "text"]
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(admin.ModelAdmin):
+    """The ledger is written by services; the admin reads it (and may correct a due time by hand)."""
+
+    list_display = [
+        "title",
+        "kind",
+        "community",
+        "due_at",
+        "responsible_user",
+        "responsible_department",
+        "warned_at",
+        "breached_at",
+        "met_at",
+    ]
+    list_filter = [
+        "kind",
+        "community",
+        ("met_at", admin.EmptyFieldListFilter),
+        ("breached_at", admin.EmptyFieldListFilter),
+        "escalate_role",
+    ]
+    list_select_related = ["community", "responsible_user", "responsible_department__community"]
+    search_fields = ["title", "kind"]
+    date_hierarchy = "due_at"
+    readonly_fields = [
+        "community",
+        "content_type",
+        "object_id",
+        "kind",
+        "link",
+        "responsible_user",
+        "responsible_department",
+        "escalate_role",
+        "warned_at",
+        "warn_token",
+        "breached_at",
+        "breach_token",
+        "met_at",
+        "met_by",
+        "created_at",
+        "updated_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(StaffPreference)
+class StaffPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "escalation_digest"]
+    list_filter = ["escalation_digest"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(DigestItem)
+class DigestItemAdmin(admin.ModelAdmin):
+    list_display = ["recipient", "text", "created_at", "sent_at"]
+    list_filter = [("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["recipient__username", "text"]
+    readonly_fields = ["recipient", "text", "link", "created_at", "sent_at", "token"]
+
+    def has_add_permission(self, request):
+        return False

@@ -4,6 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "propsvc.settings")
 
@@ -16,5 +17,16 @@ app.conf.beat_schedule = {
     "purge-read-notifications": {
         "task": "propsvc.tasks.purge_notifications",
         "schedule": crontab(hour=3, minute=17),
+    },
+    # The deadline ledger (DESIGN.md): reminders, overdue notices, escalations and queued emails.
+    # A short period, never long countdowns (STYLE 17); a missed run is made up by the next one.
+    "sweep-deadlines": {
+        "task": "propsvc.tasks.sweep_deadlines",
+        "schedule": float(settings.PROPSVC_SWEEP_SECONDS),
+    },
+    # Escalations held back for supervisors who chose the hourly digest.
+    "send-escalation-digests": {
+        "task": "propsvc.tasks.send_digests",
+        "schedule": crontab(minute=5),
     },
 }

@@ -1,9 +1,12 @@
-"""The core every app shares: communities, departments, memberships, notifications."""
+"""The core every app shares: communities, departments, memberships, notifications, deadlines."""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from propsvc.roles import COMPANY_ROLES, DEPARTMENT_ROLES, Role
@@ -220,6 +223,10 @@ class Notification(models.Model):
     link = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=False)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # An email copy is queued when the message is created (email_pending) and sent by the sweep,
+    # which claims it with a conditional UPDATE first so it is never mailed twice.
+    email_pending = models.BooleanField(_("email pending"), default=False)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -228,6 +235,7 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
             models.Index(fields=["recipient"], name="notification_unread", condition=Q(read_at__isnull=True)),
+            models.Index(fields=["id"], name="notification_email_pending", condition=Q(email_pending=True)),
         ]
 
     def __str__(self) -> str:
@@ -236,3 +244,168 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class Deadline(TimeStampedModel):
+    """One obligation with a due time — the ledger every app writes to (DESIGN.md "Deadlines and reminders").
+
+    The case is a generic reference (content type + id) so the core imports no app. The sweep
+    (services.deadline_sweep) claims due rows with a conditional UPDATE and a fresh token, so a
+    reminder is never sent twice; a row that has not been claimed stays due until a scan runs.
+    """
+
+    community = models.ForeignKey(
+        Community,
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
+        related_name="deadlines",
+        db_index=False,  # covered by deadline_report, which leads with community_id
+    )
+    content_type = models.ForeignKey(
+        ContentType,
+        verbose_name=_("case type"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # covered by deadline_case
+    )
+    object_id = models.PositiveBigIntegerField(_("case id"))
+    case = GenericForeignKey("content_type", "object_id")
+    kind = models.CharField(_("kind"), max_length=50)
+    title = models.CharField(_("title"), max_length=200)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    due_at = models.DateTimeField(_("due at"))
+    warn_at = models.DateTimeField(_("warn at"))
+    responsible_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deadlines",
+    )
+    responsible_department = models.ForeignKey(
+        Department,
+        verbose_name=_("responsible department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deadlines",
+    )
+    escalate_role = models.CharField(_("escalate to"), max_length=30, blank=True, choices=Role.choices)
+    warned_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    warn_token = models.UUIDField(null=True, blank=True, editable=False)
+    breached_at = models.DateTimeField(_("overdue notice sent at"), null=True, blank=True)
+    breach_token = models.UUIDField(null=True, blank=True, editable=False)
+    met_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    met_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("met by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = scoped_manager()
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        indexes = [
+            # The sweep's two scans read only open, unclaimed rows: small partial indexes stay cheap
+            # at millions of cases.
+            models.Index(
+                fields=["warn_at"],
+                name="deadline_open_warn",
+                condition=Q(met_at__isnull=True, warned_at__isnull=True),
+            ),
+            models.Index(
+                fields=["due_at"],
+                name="deadline_open_due",
+                condition=Q(met_at__isnull=True, breached_at__isnull=True),
+            ),
+            models.Index(fields=["content_type", "object_id"], name="deadline_case"),
+            models.Index(
+                fields=["responsible_user", "due_at"],
+                name="deadline_user_open",
+                condition=Q(met_at__isnull=True),
+            ),
+            models.Index(
+                fields=["responsible_department", "due_at"],
+                name="deadline_department_open",
+                condition=Q(met_at__isnull=True),
+            ),
+            # On-time rates per community, kind and period (statistics read the same ledger).
+            models.Index(fields=["community", "kind", "due_at"], name="deadline_report"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(warn_at__lte=F("due_at")), name="deadline_warn_not_after_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.met_at is None
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.met_at is None and self.due_at < timezone.now()
+
+    @property
+    def met_late(self) -> bool:
+        return self.met_at is not None and self.met_at > self.due_at
+
+
+class StaffPreference(TimeStampedModel):
+    """How a staff member wants to hear about things (one row per user, created on first change)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.CASCADE,
+        related_name="staff_preference",
+    )
+    escalation_digest = models.BooleanField(
+        _("escalations as an hourly digest"),
+        default=False,
+        help_text=_("Receive overdue escalations once an hour in one message instead of one by one."),
+    )
+
+    class Meta:
+        verbose_name = _("staff preference")
+        verbose_name_plural = _("staff preferences")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class DigestItem(models.Model):
+    """An escalation held back for a recipient who chose the hourly digest (services.digest_send)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="digest_items",
+        db_index=False,  # covered by digest_item_unsent and digest_item_recipient
+    )
+    text = models.CharField(_("text"), max_length=500)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    token = models.UUIDField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("digest item")
+        verbose_name_plural = _("digest items")
+        indexes = [
+            models.Index(fields=["created_at"], name="digest_item_unsent", condition=Q(sent_at__isnull=True)),
+            models.Index(fields=["recipient", "created_at"], name="digest_item_recipient"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text

@@ -42,9 +42,25 @@ class Perm:
     VIEW_REGISTER = "archives.view_register"
     CHANGE_UNIT = "archives.change_unit_use"
     TRANSFER_OWNERSHIP = "archives.transfer_ownership"
+    LOG_CONTACT = "reception.log_contact"
+    VIEW_RECORDS = "reception.view_records"
+    HANDLE_RECORD = "reception.handle_record"
+    PROCESS_WORK_ORDER = "reception.process_work_order"
 
 
 ALL_STAFF = frozenset(Role)
+
+# The customer-service line: who logs owner contacts and follows them to the end.
+DESK_ROLES = frozenset(
+    {
+        Role.RECEPTIONIST,
+        Role.AREA_STEWARD,
+        Role.PROPERTY_SUPERVISOR,
+        Role.CS_SUPERVISOR,
+        Role.CS_MANAGER,
+        Role.ADMIN,
+    }
+)
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     # The register: unit, owner name and masked phone — what the front desk needs.
@@ -55,6 +71,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     # A change of owner (过户) is written into the archive (R-ARC-3).
     Perm.TRANSFER_OWNERSHIP: frozenset({Role.ARCHIVIST, Role.CS_MANAGER, Role.ADMIN}),
+    # Reception (R-REC-*): the desk and the customer-service line log and follow up contacts;
+    # leadership and quality read them; departments see their own work orders only.
+    Perm.LOG_CONTACT: DESK_ROLES,
+    Perm.VIEW_RECORDS: DESK_ROLES | {Role.QUALITY, Role.LEADERSHIP},
+    Perm.HANDLE_RECORD: DESK_ROLES,
+    Perm.PROCESS_WORK_ORDER: frozenset({Role.DEPARTMENT_STAFF, Role.DEPARTMENT_HEAD}),
 }
 
 

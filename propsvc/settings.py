@@ -6,6 +6,7 @@ bare machine. Production (DEBUG off) needs SECRET_KEY and should set
 DATABASE_URL, REDIS_URL and EMAIL_URL. Every variable is listed in README.md.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "propsvc",
     "archives",
+    "reception",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +172,15 @@ MESSAGE_TAGS = {40: "danger"}
 PROPSVC_COMPANY_NAME = env_str("PROPSVC_COMPANY_NAME", "示范物业服务有限公司")
 PROPSVC_PAGE_SIZE = 50
 PROPSVC_NOTIFICATION_KEEP_DAYS = env_int("PROPSVC_NOTIFICATION_KEEP_DAYS", default=180)
+# Deadlines (DESIGN.md "Deadlines and reminders"): how long before the due time the reminder goes
+# out, per kind; kinds not listed get 4 h before a deadline at least 24 h away, else a sixth of the time left.
+PROPSVC_DEADLINE_WARN_BEFORE = {
+    "reception.first_response": timedelta(hours=4),  # R-REC-3: 4 h before the 24-hour deadline
+}
+# Celery beat runs the deadline sweep this often (seconds).
+PROPSVC_SWEEP_SECONDS = env_int("PROPSVC_SWEEP_SECONDS", default=60)
+# Prefixed to notification links in emails, e.g. https://kf.example.com (empty: the path only).
+PROPSVC_SITE_URL = env_str("PROPSVC_SITE_URL", "").rstrip("/")
 
 LOGGING = {
     "version": 1,

@@ -8,3 +8,19 @@ def purge_notifications() -> int:
     from propsvc.services import notification_purge
 
     return notification_purge(keep_days=settings.PROPSVC_NOTIFICATION_KEEP_DAYS)
+
+
+@shared_task
+def sweep_deadlines() -> dict:
+    """Beat, every PROPSVC_SWEEP_SECONDS: reminders, overdue notices, escalations, queued emails."""
+    from propsvc.services import deadline_sweep
+
+    return deadline_sweep()
+
+
+@shared_task
+def send_digests() -> dict:
+    """Beat, hourly: one message per supervisor listing the escalations held back for the digest."""
+    from propsvc.services import digest_send
+
+    return digest_send()

@@ -18,11 +18,13 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/bell/", views.notification_bell, name="notification-bell"),
     path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),
+    path("notifications/preferences/", views.notification_preferences, name="notification-preferences"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
     path("community/switch/", views.community_switch, name="community-switch"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("archives/", include("archives.urls")),
+    path("reception/", include("reception.urls")),
     path("admin/", admin.site.urls),
 ]
 

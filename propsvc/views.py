@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -21,7 +22,28 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"
     qs = selectors.notification_list_for_user(user=request.user, unread_only=unread_only)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    return render(request, "propsvc/notifications.html", {"page": page, "unread_only": unread_only})
+    # None for staff who receive no escalations: they get no preference form.
+    escalation_digest = selectors.staff_escalation_digest(user=request.user)
+    ctx = {"page": page, "unread_only": unread_only, "escalation_digest": escalation_digest}
+    return render(request, "propsvc/notifications.html", ctx)
+
+
+@login_required
+@require_POST
+def notification_preferences(request: HttpRequest) -> HttpResponse:
+    """Escalations one by one, or once an hour in one digest (supervisors and managers only)."""
+    if not selectors.staff_may_choose_digest(user=request.user):
+        raise PermissionDenied
+    choice = request.POST.get("escalation_digest")
+    if choice not in {"0", "1"}:
+        messages.error(request, _("Choose how overdue escalations should reach you."))
+        return redirect("notifications")
+    try:
+        services.staff_preference_set(user=request.user, escalation_digest=choice == "1")
+    except services.NotificationError as exc:
+        raise PermissionDenied(str(exc)) from None
+    messages.success(request, _("Your notification preference has been saved."))
+    return redirect("notifications")
 
 
 @login_required

@@ -40,6 +40,11 @@ def seeded(django_db_setup, django_db_blocker):
         seed()
         yield
         # the test database is shared by the session: leave it as we found it
+        from propsvc.models import Deadline, DigestItem, Notification
+        from reception.models import ReceptionEvent, ReceptionRecord, WorkOrder
+
+        for model in (ReceptionEvent, WorkOrder, ReceptionRecord, Deadline, DigestItem, Notification):
+            model.objects.all().delete()
         Membership.objects.all().delete()
         Ownership.objects.all().delete()
         Owner.objects.all().delete()

@@ -12,10 +12,23 @@ from tests.factories import MembershipFactory, UnitFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 
+DESK = {
+    Role.RECEPTIONIST,
+    Role.AREA_STEWARD,
+    Role.PROPERTY_SUPERVISOR,
+    Role.CS_SUPERVISOR,
+    Role.CS_MANAGER,
+    Role.ADMIN,
+}
+
 EXPECTED = {
     Perm.VIEW_REGISTER: set(Role),
     Perm.CHANGE_UNIT: {Role.RECEPTIONIST, Role.AREA_STEWARD, Role.ARCHIVIST, Role.CS_MANAGER, Role.ADMIN},
     Perm.TRANSFER_OWNERSHIP: {Role.ARCHIVIST, Role.CS_MANAGER, Role.ADMIN},
+    Perm.LOG_CONTACT: DESK,
+    Perm.VIEW_RECORDS: DESK | {Role.QUALITY, Role.LEADERSHIP},
+    Perm.HANDLE_RECORD: DESK,
+    Perm.PROCESS_WORK_ORDER: {Role.DEPARTMENT_STAFF, Role.DEPARTMENT_HEAD},
 }
 
 

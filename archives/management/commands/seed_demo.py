@@ -12,7 +12,9 @@ import datetime
 import random
 from dataclasses import dataclass
 from decimal import Decimal
+from importlib import import_module
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -106,6 +108,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             communities = [self.seed_community(spec, fake, rng, used_mobiles) for spec in COMMUNITIES]
             self.seed_company(communities)
+            self.seed_apps()
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
 
     # -- the register ------------------------------------------------------------------------
@@ -186,6 +189,20 @@ class Command(BaseCommand):
             if mobile not in used_mobiles:
                 used_mobiles.add(mobile)
                 return mobile
+
+    def seed_apps(self):
+        """Each later app adds its demo rows in `<app>/demo.py` (`seed(stdout=, seed=)`).
+
+        Found by name so that archives imports no app above it (DESIGN.md: imports run one way).
+        """
+        for config in apps.get_app_configs():
+            try:
+                module = import_module(f"{config.name}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.demo":
+                    raise
+                continue
+            module.seed(stdout=self.stdout, seed=SEED)
 
     # -- the staff ---------------------------------------------------------------------------
 
