@@ -54,7 +54,11 @@ def _event(record, *, kind, by, from_status="", to_status="", note="", work_orde
 
 
 def _lock(record_id: int) -> ReceptionRecord:
-    return ReceptionRecord.objects.select_for_update().select_related("unit__building").get(pk=record_id)
+    return (
+        ReceptionRecord.objects.select_for_update(of=("self",))
+        .select_related("unit__building")
+        .get(pk=record_id)
+    )
 
 
 def _ensure_can_become(record: ReceptionRecord, new: str) -> None:
@@ -473,7 +477,7 @@ def record_reply_owner(*, record_id: int, by, method: str, note: str) -> Recepti
 
 def _lock_work_order(work_order_id: int) -> WorkOrder:
     return (
-        WorkOrder.objects.select_for_update()
+        WorkOrder.objects.select_for_update(of=("self",))
         .select_related("record__unit__building", "department")
         .get(pk=work_order_id)
     )
