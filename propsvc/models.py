@@ -296,6 +296,9 @@ class Deadline(TimeStampedModel):
     warn_token = models.UUIDField(null=True, blank=True, editable=False)
     breached_at = models.DateTimeField(_("overdue notice sent at"), null=True, blank=True)
     breach_token = models.UUIDField(null=True, blank=True, editable=False)
+    # A paused row (the case waits on the owner) is skipped by the sweep; resuming moves due_at
+    # and warn_at on by the paused time (deadline_resume), so paused time does not count.
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
     met_at = models.DateTimeField(_("met at"), null=True, blank=True)
     met_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -352,7 +355,7 @@ class Deadline(TimeStampedModel):
 
     @property
     def is_overdue(self) -> bool:
-        return self.met_at is None and self.due_at < timezone.now()
+        return self.met_at is None and self.paused_at is None and self.due_at < timezone.now()
 
     @property
     def met_late(self) -> bool:

@@ -46,6 +46,13 @@ class Perm:
     VIEW_RECORDS = "reception.view_records"
     HANDLE_RECORD = "reception.handle_record"
     PROCESS_WORK_ORDER = "reception.process_work_order"
+    REGISTER_COMPLAINT = "complaints.register_complaint"
+    VIEW_COMPLAINTS = "complaints.view_complaints"
+    HANDLE_COMPLAINT = "complaints.handle_complaint"
+    REPORT_COMPLAINT_RESULT = "complaints.report_result"
+    SIGN_OFF_COMPLAINT = "complaints.sign_off_complaint"
+    ISSUE_COMPLAINT_ORDER = "complaints.issue_complaint_order"
+    CALL_BACK = "complaints.call_back"
 
 
 ALL_STAFF = frozenset(Role)
@@ -62,6 +69,9 @@ DESK_ROLES = frozenset(
     }
 )
 
+# Who handles complaints (R-CMP-5): the property supervisor, the CS center manager, quality.
+HANDLER_ROLES = frozenset({Role.PROPERTY_SUPERVISOR, Role.CS_MANAGER, Role.QUALITY})
+
 PERMISSIONS: dict[str, frozenset[str]] = {
     # The register: unit, owner name and masked phone — what the front desk needs.
     Perm.VIEW_REGISTER: ALL_STAFF,
@@ -77,6 +87,21 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Perm.VIEW_RECORDS: DESK_ROLES | {Role.QUALITY, Role.LEADERSHIP},
     Perm.HANDLE_RECORD: DESK_ROLES,
     Perm.PROCESS_WORK_ORDER: frozenset({Role.DEPARTMENT_STAFF, Role.DEPARTMENT_HEAD}),
+    # Complaints (R-CMP-*, R-CB-*). These say which roles may do a kind of thing at all;
+    # complaints.services then narrows by the complaint: general ones are the property
+    # supervisor's (or the CS center manager's), serious and major ones the CS center manager's,
+    # those about the company the quality department's (R-CMP-5); sign-off only by a head of the
+    # responsible department (R-CMP-6); call-backs on major complaints by the manager (R-CB-1).
+    # Department heads see only their department's complaints.
+    Perm.REGISTER_COMPLAINT: DESK_ROLES | {Role.QUALITY},
+    Perm.VIEW_COMPLAINTS: DESK_ROLES | {Role.QUALITY, Role.LEADERSHIP, Role.DEPARTMENT_HEAD},
+    Perm.HANDLE_COMPLAINT: HANDLER_ROLES,
+    Perm.REPORT_COMPLAINT_RESULT: HANDLER_ROLES | {Role.DEPARTMENT_HEAD, Role.DEPARTMENT_STAFF},
+    Perm.SIGN_OFF_COMPLAINT: frozenset({Role.DEPARTMENT_HEAD}),
+    Perm.ISSUE_COMPLAINT_ORDER: HANDLER_ROLES | {Role.LEADERSHIP},
+    Perm.CALL_BACK: frozenset(
+        {Role.RECEPTIONIST, Role.PROPERTY_SUPERVISOR, Role.CS_SUPERVISOR, Role.CS_MANAGER}
+    ),
 }
 
 

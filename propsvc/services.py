@@ -211,6 +211,65 @@ def deadline_reassign(*, case, kind: str, responsible_user) -> int:
     return _open_for_case(case, kind).update(responsible_user=responsible_user)
 
 
+def deadline_pause(*, case, kind: str | None = None, at: datetime | None = None) -> int:
+    """Stop the clock on the case's open deadlines (of one kind, or all); returns how many.
+
+    The sweep skips paused rows: no reminder or overdue notice while the case waits on the owner.
+    """
+    return _open_for_case(case, kind).filter(paused_at__isnull=True).update(paused_at=at or timezone.now())
+
+
+def deadline_resume(*, case, kind: str | None = None, at: datetime | None = None) -> timedelta:
+    """Restart the clock: each paused row's due_at and warn_at move on by the time it was paused.
+
+    A reminder already sent is re-armed when the new reminder time is still ahead. Returns the
+    longest paused time (for the caller's timeline).
+    """
+    at = at or timezone.now()
+    longest = timedelta(0)
+    for row in _open_for_case(case, kind).filter(paused_at__isnull=False).select_for_update():
+        paused = max(at - row.paused_at, timedelta(0))
+        longest = max(longest, paused)
+        row.due_at += paused
+        row.warn_at += paused
+        row.paused_at = None
+        fields = ["due_at", "warn_at", "paused_at", "updated_at"]
+        if row.warned_at and row.warn_at > at and row.breached_at is None:
+            row.warned_at, row.warn_token = None, None
+            fields += ["warned_at", "warn_token"]
+        row.save(update_fields=fields)
+    return longest
+
+
+def deadline_reschedule(*, case, kind: str, due_at: datetime) -> int:
+    """Move the case's open deadlines of a kind to a new due time (a call-back tried again the next
+    day): the reminder time is recomputed and both reminders are re-armed."""
+    now = timezone.now()
+    return _open_for_case(case, kind).update(
+        due_at=due_at,
+        warn_at=deadline_warn_at(kind=kind, due_at=due_at, now=now),
+        warned_at=None,
+        warn_token=None,
+        breached_at=None,
+        breach_token=None,
+    )
+
+
+def deadline_transfer(*, from_case, to_case, kind: str, new_kind: str, title: str, link: str) -> int:
+    """Hand the deadlines of one kind, open or met, over to another case (a record that became a
+    complaint).
+
+    One obligation stays one row: its due time, whether and when it was met, reminders already
+    sent and the responsible person are kept, so the on-time statistics count it once.
+    """
+    content_type, object_id = _case_reference(to_case)
+    from_type, from_id = _case_reference(from_case)
+    rows = Deadline.objects.filter(content_type=from_type, object_id=from_id, kind=kind)
+    return rows.update(
+        content_type=content_type, object_id=object_id, kind=new_kind, title=title[:200], link=link[:300]
+    )
+
+
 def _claim(qs, *, now: datetime, stamp: str, tag_field: str, extra: dict | None = None) -> uuid.UUID | None:
     """Claim up to SWEEP_BATCH rows of qs with a conditional UPDATE carrying a fresh token.
 
@@ -223,7 +282,7 @@ def _claim(qs, *, now: datetime, stamp: str, tag_field: str, extra: dict | None 
     if not candidates:
         return None
     claimed = Deadline.objects.filter(
-        pk__in=candidates, met_at__isnull=True, **{f"{stamp}__isnull": True}
+        pk__in=candidates, met_at__isnull=True, paused_at__isnull=True, **{f"{stamp}__isnull": True}
     ).update(**{stamp: now, tag_field: token}, **(extra or {}))
     return token if claimed else None
 
@@ -327,7 +386,7 @@ def deadline_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """
     now = now or timezone.now()
     counts = {"warned": 0, "breached": 0, "escalated": 0, "emailed": 0}
-    open_rows = Deadline.objects.filter(met_at__isnull=True)
+    open_rows = Deadline.objects.filter(met_at__isnull=True, paused_at__isnull=True)
     with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
         warn_token = _claim(
             open_rows.filter(warned_at__isnull=True, warn_at__lte=now, due_at__gt=now),

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "propsvc",
     "archives",
     "reception",
+    "complaints",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +177,22 @@ PROPSVC_NOTIFICATION_KEEP_DAYS = env_int("PROPSVC_NOTIFICATION_KEEP_DAYS", defau
 # out, per kind; kinds not listed get 4 h before a deadline at least 24 h away, else a sixth of the time left.
 PROPSVC_DEADLINE_WARN_BEFORE = {
     "reception.first_response": timedelta(hours=4),  # R-REC-3: 4 h before the 24-hour deadline
+    "complaints.first_response": timedelta(hours=4),  # R-REC-3
+    "complaints.resolve": timedelta(hours=8),  # R-CMP-4: 8 h before the 48-hour limit
+    "complaints.callback": timedelta(hours=2),  # the call-back is on the caller's list 2 h before
+}
+# R-CB-2: how long after the owner accepts the solution the call-back is due, per complaint
+# category ("default" for the others). A time that falls between 22:00 and 08:00 moves to 09:00.
+PROPSVC_CALLBACK_DELAY = {
+    "default": timedelta(days=3),
+    "facilities": timedelta(days=3),  # a repair: does it still work after a few days?
+    "cleaning": timedelta(days=2),
+    "security": timedelta(days=2),
+    "service": timedelta(days=1),
+    "fees": timedelta(days=1),
+    "renovation": timedelta(days=7),  # renovation fixes need a week to show
+    "neighbours": timedelta(days=7),  # has the dispute really calmed down?
+    "company": timedelta(days=3),
 }
 # Celery beat runs the deadline sweep this often (seconds).
 PROPSVC_SWEEP_SECONDS = env_int("PROPSVC_SWEEP_SECONDS", default=60)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("archives/", include("archives.urls")),
     path("reception/", include("reception.urls")),
+    path("complaints/", include("complaints.urls")),
     path("admin/", admin.site.urls),
 ]
 

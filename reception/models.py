@@ -6,6 +6,8 @@ matter"): `status` changes only through reception.services, which writes the tim
 """
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -72,6 +74,8 @@ class ReceptionRecord(TimeStampedModel):
         PENDING = "pending", _("Pending reply")
         TRANSFERRED = "transferred", _("Transferred to a department")
         OUT_OF_REMIT = "out_of_remit", _("Outside our remit")
+        # A record of kind complaint is followed up as a complaint case (complaints app).
+        COMPLAINT = "complaint", _("Handled as a complaint")
 
     # The allowed transitions (STYLE.md 3); services refuse any other.
     NEXT = {
@@ -135,6 +139,9 @@ class ReceptionRecord(TimeStampedModel):
     owner_reply_at = models.DateTimeField(_("owner told at"), null=True, blank=True)
     owner_reply_note = models.TextField(_("reply to the owner"), blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The case that took the matter over (a complaint): its number and page.
+    handover_number = models.CharField(_("followed up as"), max_length=20, blank=True)
+    handover_link = models.CharField(max_length=300, blank=True)
 
     objects = ReceptionRecordQuerySet.as_manager()
 
@@ -195,7 +202,11 @@ class WorkOrderQuerySet(CommunityScopedQuerySet):
 
 
 class WorkOrder(TimeStampedModel):
-    """内部协调工作单 (R-REC-4): sent to a department, signed for by a member, result recorded."""
+    """内部协调工作单 (R-REC-4): sent to a department, signed for by a member, result recorded.
+
+    Issued from a reception record, or from a case of another app (a complaint, R-CMP-5): then
+    `record` is empty and `case` names it, with its number and page for the links.
+    """
 
     class Status(models.TextChoices):
         SENT = "sent", pgettext_lazy("work order status", "Awaiting signature")
@@ -210,13 +221,41 @@ class WorkOrder(TimeStampedModel):
     record = models.ForeignKey(
         ReceptionRecord,
         verbose_name=_("reception record"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="work_orders",
     )
+    case_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    case_id = models.PositiveBigIntegerField(null=True, blank=True)
+    case = GenericForeignKey("case_type", "case_id")
+    case_number = models.CharField(_("issued for"), max_length=20, blank=True)
+    case_link = models.CharField(max_length=300, blank=True)
+    # Where the work is (the case's unit, "3栋2单元1101室"), for orders issued from another app's case.
+    place = models.CharField(_("place"), max_length=100, blank=True)
     department = models.ForeignKey(
         Department, verbose_name=_("receiving department"), on_delete=models.PROTECT, related_name="+"
     )
     task = models.TextField(_("task"))
+    responsible_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Who follows the work order to the end and is told of its result (R-REC-4).
+    follow_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("followed up by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     due_at = models.DateTimeField(_("deadline"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SENT)
     created_by = models.ForeignKey(
@@ -250,6 +289,15 @@ class WorkOrder(TimeStampedModel):
         verbose_name_plural = _("work orders")
         indexes = [
             models.Index(fields=["community", "department", "status", "due_at"], name="workorder_inbox"),
+            models.Index(
+                fields=["case_type", "case_id"], name="workorder_case", condition=Q(case_id__isnull=False)
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(record__isnull=False) | Q(case_id__isnull=False),
+                name="workorder_has_record_or_case",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -265,12 +313,27 @@ class WorkOrder(TimeStampedModel):
     def get_absolute_url(self) -> str:
         return reverse("reception:work-order", args=[self.pk])
 
+    @property
+    def origin_number(self) -> str:
+        return self.record.number if self.record_id else self.case_number
+
+    @property
+    def origin_place(self) -> str:
+        return self.record.place if self.record_id else self.place
+
+    @property
+    def origin_link(self) -> str:
+        return self.record.get_absolute_url() if self.record_id else self.case_link
+
 
 class ReceptionEvent(models.Model):
     """The record's timeline, work-order steps included (STYLE.md 5)."""
 
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
-    record = models.ForeignKey(ReceptionRecord, on_delete=models.CASCADE, related_name="events")
+    # Empty for the events of a work order issued from another app's case.
+    record = models.ForeignKey(
+        ReceptionRecord, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
     work_order = models.ForeignKey(
         WorkOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
     )
@@ -306,6 +369,7 @@ EVENT_LABELS = {
     "record.out_of_remit": _("Outside our remit: explained to the owner"),
     "record.owner_told": _("Result reported to the owner"),
     "record.major_reported": _("Reported to the center head and company leadership"),
+    "record.to_complaint": _("Followed up as a complaint"),
     "work_order.sent": _("Work order sent"),
     "work_order.signed": _("Work order signed for"),
     "work_order.done": _("Work order result recorded"),

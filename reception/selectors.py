@@ -158,6 +158,7 @@ def work_order_get_for_user(*, user, pk: int) -> WorkOrder:
         "signed_by",
         "result_by",
         "created_by",
+        "responsible_person",
     )
     return get_object_or_404(qs, pk=pk)
 

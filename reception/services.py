@@ -7,6 +7,7 @@ and sends notifications. Anything else is refused with a ReceptionError and writ
 
 from datetime import datetime, timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +16,13 @@ from archives.models import Owner, Unit
 from propsvc.errors import DomainError
 from propsvc.models import Community, Department, Membership
 from propsvc.roles import Role
-from propsvc.services import deadline_meet, deadline_open, deadline_reassign, notification_send
+from propsvc.services import (
+    deadline_meet,
+    deadline_open,
+    deadline_reassign,
+    deadline_transfer,
+    notification_send,
+)
 from reception.models import (
     LIVE_CHANNELS,
     Channel,
@@ -41,7 +48,7 @@ class ReceptionError(DomainError):
 
 def _event(record, *, kind, by, from_status="", to_status="", note="", work_order=None, **data):
     ReceptionEvent.objects.create(
-        community_id=record.community_id,
+        community_id=record.community_id if record is not None else work_order.community_id,
         record=record,
         work_order=work_order,
         kind=kind,
@@ -304,34 +311,15 @@ def _transfer(record, *, by, department, task, due_at, promised_reply_at, reply_
     record.promised_reply_at = promised_reply_at
     record.reply_method = reply_method or _default_method(record)
     _move(record, Status.TRANSFERRED, kind="record.transferred", by=by, note=task.strip())
-    work_order = WorkOrder.objects.create(
-        community_id=record.community_id,
+    work_order = _create_work_order(
+        community=record.community,
         record=record,
         department=department,
-        task=task.strip(),
+        task=task,
         due_at=due_at,
-        created_by=by,
-    )
-    _event(record, kind="work_order.sent", by=by, work_order=work_order, note=str(department))
-    deadline_open(
-        case=work_order,
-        community=record.community,
-        kind=KIND_WORK_ORDER,
-        title=_title(record, _("Work order %(number)s") % {"number": work_order.number}),
-        link=work_order.get_absolute_url(),
-        due_at=due_at,
-        responsible_department=department,
-        escalate_role=Role.DEPARTMENT_HEAD,
-    )
-    notification_send(
-        recipients=[m.user for m in Membership.objects.filter(department=department).select_related("user")],
-        text=_("New work order %(number)s for %(department)s: %(task)s")
-        % {
-            "number": work_order.number,
-            "department": department.get_kind_display(),
-            "task": work_order.task[:100],
-        },
-        link=work_order.get_absolute_url(),
+        by=by,
+        follow_up_by=record.received_by,
+        title=_title(record, _("Work order")),
     )
     # The owner was told it is transferred and when to expect an answer.
     _first_response(
@@ -344,6 +332,98 @@ def _transfer(record, *, by, department, task, due_at, promised_reply_at, reply_
     deadline_meet(case=record, kind=KIND_REPLY, by=by)
     _open_reply_deadline(record, by=by)
     return work_order
+
+
+def _create_work_order(
+    *, community, department, task, due_at, by, follow_up_by, title, record=None, case=None,
+    case_number="", case_link="", place="", responsible_person=None,
+) -> WorkOrder:  # fmt: skip
+    """Write the work order, its timeline event and its ledger deadline; tell the department."""
+    work_order = WorkOrder.objects.create(
+        community_id=community.pk,
+        record=record,
+        case_type=ContentType.objects.get_for_model(case) if case is not None else None,
+        case_id=case.pk if case is not None else None,
+        case_number=case_number,
+        case_link=case_link,
+        place=place[:100],
+        department=department,
+        task=task.strip(),
+        due_at=due_at,
+        responsible_person=responsible_person,
+        follow_up_by=follow_up_by,
+        created_by=by,
+    )
+    _event(record, kind="work_order.sent", by=by, work_order=work_order, note=str(department))
+    deadline_open(
+        case=work_order,
+        community=community,
+        kind=KIND_WORK_ORDER,
+        title=f"{title} {work_order.number}"[:200],
+        link=work_order.get_absolute_url(),
+        due_at=due_at,
+        responsible_user=responsible_person,
+        responsible_department=department,
+        escalate_role=Role.DEPARTMENT_HEAD,
+    )
+    recipients = [m.user for m in Membership.objects.filter(department=department).select_related("user")]
+    if responsible_person is not None:
+        recipients.insert(0, responsible_person)
+    notification_send(
+        recipients=recipients,
+        text=_("New work order %(number)s for %(department)s: %(task)s")
+        % {
+            "number": work_order.number,
+            "department": department.get_kind_display(),
+            "task": work_order.task[:100],
+        },
+        link=work_order.get_absolute_url(),
+    )
+    return work_order
+
+
+@transaction.atomic
+def work_order_issue(
+    *, case, community, case_number: str, case_link: str, title: str, department: Department, task: str,
+    due_at: datetime, by, follow_up_by, responsible_person=None, place: str = "",
+) -> WorkOrder:  # fmt: skip
+    """R-REC-4 for another app's case (a complaint, R-CMP-5): the same work order, deadline and inbox.
+
+    The caller has checked who may issue it; this checks the order itself.
+    """
+    if department is None:
+        raise ReceptionError(_("Choose the receiving department."))
+    if department.community_id not in (None, community.pk):
+        raise ReceptionError(
+            _("The work order can only go to a department of %(community)s.") % {"community": community.name}
+        )
+    if due_at is None:
+        raise ReceptionError(_("Enter the work order's deadline."))
+    _ensure_future(due_at, _("The work order's deadline cannot be earlier than now; choose it again."))
+    if not task.strip():
+        raise ReceptionError(_("Describe the task for the department."))
+    if (
+        responsible_person is not None
+        and not Membership.objects.filter(user=responsible_person, department=department).exists()
+    ):
+        raise ReceptionError(
+            _("The responsible person must be a member of %(department)s.")
+            % {"department": department.get_kind_display()}
+        )
+    return _create_work_order(
+        community=community,
+        case=case,
+        case_number=case_number,
+        case_link=case_link,
+        place=place,
+        department=department,
+        task=task,
+        due_at=due_at,
+        by=by,
+        follow_up_by=follow_up_by,
+        responsible_person=responsible_person,
+        title=title,
+    )
 
 
 def _out_of_remit(record, *, by, note, method=""):
@@ -372,7 +452,6 @@ def record_handle(*, record_id: int, by, note: str) -> ReceptionRecord:
         raise ReceptionError(
             _(
                 "Only a record awaiting handling can be handled on the spot; "
-                "report the result to the owner instead."
                 "report the result to the owner instead."
             )
         )
@@ -472,6 +551,43 @@ def record_reply_owner(*, record_id: int, by, method: str, note: str) -> Recepti
     return record
 
 
+@transaction.atomic
+def record_to_complaint(*, record_id: int, by, complaint, new_kind: str, title: str) -> ReceptionRecord:
+    """A record of kind complaint is followed up as a complaint case (R-CMP-2): the record closes
+    with that outcome, and its 24-hour first-response deadline (met or not) moves to the complaint,
+    which now keeps every promise to the owner.
+
+    Called by complaints.services inside its own transaction.
+    """
+    from reception.models import Kind
+
+    record = _lock(record_id)
+    _ensure_may_handle(record, by)
+    if record.kind != Kind.COMPLAINT:
+        raise ReceptionError(_("Only a record of kind complaint can be followed up as a complaint."))
+    _ensure_can_become(record, Status.CLOSED)
+    if record.status not in (Status.OPEN, Status.PENDING):
+        raise ReceptionError(
+            _("Only a record awaiting handling or a pending reply can be followed up as a complaint.")
+        )
+    record.outcome = ReceptionRecord.Outcome.COMPLAINT
+    record.outcome_note = _("Followed up as complaint %(number)s.") % {"number": complaint.number}
+    record.handover_number = complaint.number
+    record.handover_link = complaint.get_absolute_url()
+    _move(record, Status.CLOSED, kind="record.to_complaint", by=by, note=record.outcome_note)
+    deadline_transfer(
+        from_case=record,
+        to_case=complaint,
+        kind=KIND_FIRST_RESPONSE,
+        new_kind=new_kind,
+        title=title,
+        link=complaint.get_absolute_url(),
+    )
+    deadline_meet(case=record, by=by)  # a promised reply is now the complaint's to keep
+    record.save()
+    return record
+
+
 # -- work orders (R-REC-4) ----------------------------------------------------------------------
 
 
@@ -535,15 +651,17 @@ def work_order_report(*, work_order_id: int, by, result: str) -> WorkOrder:
     work_order.result_at = timezone.now()
     work_order.save()
     deadline_meet(case=work_order, by=by)
-    record = work_order.record
+    follow_up_by = work_order.follow_up_by or (
+        work_order.record.received_by if work_order.record_id else None
+    )
     notification_send(
-        recipients=[record.received_by],
+        recipients=[follow_up_by],
         text=_("Work order %(number)s has a result: %(result)s — report it to the owner.")
         % {
             "number": work_order.number,
             "result": work_order.result[:100],
         },
-        link=record.get_absolute_url(),
+        link=work_order.origin_link,
         email=True,
     )
     return work_order

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,7 +26,7 @@ from reception.forms import (
     WorkOrderFilterForm,
     WorkOrderResultForm,
 )
-from reception.models import ReceptionRecord
+from reception.models import Kind, ReceptionRecord
 
 PAGE_SIZE = 25
 
@@ -54,7 +55,15 @@ def desk(request: HttpRequest) -> HttpResponse:
             link = format_html(
                 '<a href="{}" class="alert-link">{}</a>', record.get_absolute_url(), record.number
             )
-            messages.success(request, format_html(_("Saved as {}."), link), extra_tags="toast")
+            text = format_html(_("Saved as {}."), link)
+            if record.kind == Kind.COMPLAINT and record.status != ReceptionRecord.Status.CLOSED:
+                follow_up = format_html(
+                    '<a href="{}" class="alert-link">{}</a>',
+                    reverse("complaints:from-record", args=[record.pk]),
+                    _("Follow up as a complaint"),
+                )
+                text = format_html("{} {}", text, follow_up)
+            messages.success(request, text, extra_tags="toast")
             return redirect("reception:desk")
     return render(
         request, "reception/desk.html", {"form": form, "unit": form["unit"].value() and _unit(form)}
@@ -143,6 +152,9 @@ def _detail(request, record, status=200, **forms):
         "work_orders": selectors.record_work_orders(record=record),
         "deadlines": deadline_list_for_case(case=record),
         "can_handle": can_handle,
+        "can_open_complaint": record.kind == Kind.COMPLAINT
+        and record.status in (ReceptionRecord.Status.OPEN, ReceptionRecord.Status.PENDING)
+        and request.user.has_perm(Perm.REGISTER_COMPLAINT, record),
         "respond_form": forms.get("respond_form") or RespondForm(),
         "handle_form": forms.get("handle_form") or NoteForm(),
         "remit_form": forms.get("remit_form") or NoteForm(prefix="remit"),

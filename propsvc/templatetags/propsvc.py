@@ -21,3 +21,12 @@ def query_with(context, **changes) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def hours(seconds) -> str:
+    """Seconds as hours with one decimal: 5400 → "1.5"."""
+    try:
+        return f"{int(seconds) / 3600:.1f}"
+    except (TypeError, ValueError):
+        return ""

@@ -15,7 +15,7 @@
     chosen.classList.remove("d-none");
     matches.innerHTML = "";
     query.value = "";
-    (document.getElementById("id_kind") || query).focus();
+    (form.querySelector("[data-after-unit]") || document.getElementById("id_kind") || query).focus();
   }
 
   query.addEventListener("keydown", (event) => {
@@ -57,6 +57,7 @@
   // Who came: a tenant or visitor needs name, phone and consent.
   const nonOwner = document.getElementById("non-owner");
   function syncContact() {
+    if (!nonOwner) return;
     const checked = form.querySelector("input[name=contact_type]:checked");
     nonOwner.classList.toggle("d-none", !checked || checked.value === "owner");
   }
