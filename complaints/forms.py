@@ -56,12 +56,16 @@ class ClassifyFields(forms.Form):
         label=_("Responsible department"),
         queryset=Department.objects.none(),
         required=False,
-        help_text=_("A complaint about the company itself goes to the quality department."),
+        empty_label=_("By category"),
+        help_text=_(
+            "Left on “By category”, the usual department is chosen; a complaint about the company "
+            "itself always goes to the quality department."
+        ),
     )
     apology_given = forms.BooleanField(
         label=_("Apology given"),
         required=False,
-        help_text=_("Apologise to the owner on receipt (R-CMP-2); required for a visit or a call."),
+        help_text=_("Apologise to the owner on receipt; required for a visit or a call."),
     )
     response_note = forms.CharField(
         label=_("What the owner was told"),

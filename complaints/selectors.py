@@ -12,13 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models import Callback, Complaint, ComplaintEvent, Severity
 from complaints.services import handler_roles
 from propsvc.models import Deadline
-from propsvc.roles import PERMISSIONS, Perm, Role
+from propsvc.roles import DEPARTMENT_ROLES, PERMISSIONS, Perm, Role
 from propsvc.tenancy import department_ids_of, memberships_of
 from reception.models import ReceptionEvent, WorkOrder
 
-# Roles that read every complaint of their communities; a department head reads only those of
-# their own department (the department's queue).
-_READERS = PERMISSIONS[Perm.VIEW_COMPLAINTS] - {Role.DEPARTMENT_HEAD}
+# Roles that read every complaint of their communities; department staff and heads read only
+# those of their own department (the department's queue) and those they are assigned to fix.
+_READERS = PERMISSIONS[Perm.VIEW_COMPLAINTS] - DEPARTMENT_ROLES
 
 
 def complaint_visible_to(user) -> QuerySet[Complaint]:
@@ -29,8 +29,10 @@ def complaint_visible_to(user) -> QuerySet[Complaint]:
     if any(m.community_id is None and m.role in _READERS for m in memberships):
         return scoped  # quality, leadership, admin: every community
     communities = {m.community_id for m in memberships if m.role in _READERS}
-    heads_of = {m.department_id for m in memberships if m.role == Role.DEPARTMENT_HEAD}
-    return scoped.filter(Q(community_id__in=communities) | Q(department_id__in=heads_of))
+    departments = {m.department_id for m in memberships if m.role in DEPARTMENT_ROLES}
+    return scoped.filter(
+        Q(community_id__in=communities) | Q(department_id__in=departments) | Q(assignee=user)
+    )
 
 
 @dataclass(frozen=True)

@@ -333,7 +333,7 @@ ACTIONS = {
 }
 
 
-def _may(action: Action, complaint: Complaint, user) -> bool:
+def _may(action: Action, complaint: Complaint, user, callbacks) -> bool:
     """Whether the detail page offers the step (the service decides again when it is posted)."""
     if action.statuses and complaint.status not in action.statuses:
         return False
@@ -349,7 +349,8 @@ def _may(action: Action, complaint: Complaint, user) -> bool:
         "send-back": lambda: services.may_sign_off(complaint, user),
     }
     if action.on_callback:
-        return services.may_call_back(complaint, user)
+        planned = any(c.status == Callback.Status.PLANNED for c in callbacks)
+        return planned and services.may_call_back(complaint, user)
     return checks.get(action.name, lambda: services.may_handle(complaint, user))()
 
 
@@ -364,7 +365,7 @@ def _detail(request, complaint, *, status=200, bound=None):
     callbacks = selectors.complaint_callbacks(complaint=complaint)
     actions = []
     for action in ACTIONS.values():
-        if _may(action, complaint, request.user):
+        if _may(action, complaint, request.user, callbacks):
             form = bound if bound is not None and bound.prefix == action.name else _form(action, complaint)
             actions.append({"action": action, "form": form})
     ctx = {

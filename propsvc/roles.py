@@ -92,9 +92,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # supervisor's (or the CS center manager's), serious and major ones the CS center manager's,
     # those about the company the quality department's (R-CMP-5); sign-off only by a head of the
     # responsible department (R-CMP-6); call-backs on major complaints by the manager (R-CB-1).
-    # Department heads see only their department's complaints.
+    # Department staff and heads see only their department's complaints (and those they are
+    # assigned to fix); the solver among them reports the result.
     Perm.REGISTER_COMPLAINT: DESK_ROLES | {Role.QUALITY},
-    Perm.VIEW_COMPLAINTS: DESK_ROLES | {Role.QUALITY, Role.LEADERSHIP, Role.DEPARTMENT_HEAD},
+    Perm.VIEW_COMPLAINTS: DESK_ROLES | {Role.QUALITY, Role.LEADERSHIP} | DEPARTMENT_ROLES,
     Perm.HANDLE_COMPLAINT: HANDLER_ROLES,
     Perm.REPORT_COMPLAINT_RESULT: HANDLER_ROLES | {Role.DEPARTMENT_HEAD, Role.DEPARTMENT_STAFF},
     Perm.SIGN_OFF_COMPLAINT: frozenset({Role.DEPARTMENT_HEAD}),
