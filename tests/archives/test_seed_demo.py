@@ -40,10 +40,12 @@ def seeded(django_db_setup, django_db_blocker):
         seed()
         yield
         # the test database is shared by the session: leave it as we found it
+        from complaints.models import Callback, Complaint, ComplaintEvent, ComplaintPause
         from propsvc.models import Deadline, DigestItem, Notification
         from reception.models import ReceptionEvent, ReceptionRecord, WorkOrder
 
-        for model in (ReceptionEvent, WorkOrder, ReceptionRecord, Deadline, DigestItem, Notification):
+        later_apps = (ComplaintEvent, ComplaintPause, Callback, Complaint)
+        for model in (*later_apps, ReceptionEvent, WorkOrder, ReceptionRecord, Deadline, DigestItem, Notification):
             model.objects.all().delete()
         Membership.objects.all().delete()
         Ownership.objects.all().delete()
