@@ -276,7 +276,8 @@ def test_it_takes_a_desk_complaint_through_to_a_reopening_call_back(
         assert _post(client, hank, f"/complaints/{complaint.pk}/sign-off/", {}).status_code == 302
         r = _post(
             client, pete, f"/complaints/{complaint.pk}/reject/",
-            {"reject-objection": "天花板还有水渍", "reject-new_plan": "重新做防水并修补天花板", "reject-due_at": due},
+            {"reject-objection": "天花板还有水渍", "reject-new_plan": "重新做防水并修补天花板",
+             "reject-due_at": due},
         )  # fmt: skip
         assert r.status_code == 302
         complaint.refresh_from_db()
@@ -377,3 +378,49 @@ def test_it_refuses_a_call_without_an_apology(client, pete, community_a, unit_a,
     )  # fmt: skip
     assert r.status_code == 200
     assert not Complaint.objects.exists()
+
+
+def test_it_refuses_a_step_the_state_does_not_allow(client, register, hank):
+    complaint = register()  # awaiting triage: nothing to sign off yet
+    r = _post(client, hank, f"/complaints/{complaint.pk}/sign-off/", {})
+    assert r.status_code == 400
+    complaint.refresh_from_db()
+    assert complaint.status == Complaint.Status.NEW and complaint.signed_off_at is None
+
+
+def test_it_offers_the_follow_up_after_logging_a_complaint_at_the_desk(
+    client, alice, community_a, unit_a, owner
+):
+    client.force_login(alice)
+    r = client.post(
+        "/reception/new/",
+        {"community": community_a.pk, "unit": unit_a.pk, "contact_type": "owner", "channel": "visit",
+         "kind": "complaint", "subject": "楼上噪音",
+         "received_at": _local(datetime.datetime.now(tz=SHANGHAI)),
+         "outcome": ""},
+    )  # fmt: skip
+    assert r.status_code == 302
+    page = client.get(r["Location"]).content.decode()
+    assert "/complaints/from-record/" in page
+
+
+def test_it_does_not_follow_up_a_record_of_another_kind(client, alice, community_a, unit_a, owner):
+    record = reception.record_log(
+        by=alice, community=community_a, unit=unit_a, owner=owner, kind="repair", subject="水管漏水"
+    )
+    client.force_login(alice)
+    r = client.post(
+        f"/complaints/from-record/{record.pk}/", {"category": "facilities", "severity": "general"}
+    )
+    assert r.status_code == 302 and r["Location"] == f"/reception/{record.pk}/"
+    assert not Complaint.objects.exists()
+
+
+def test_it_hides_another_communitys_record_from_the_follow_up(
+    client, carol, alice, community_a, unit_a, owner
+):
+    record = reception.record_log(
+        by=alice, community=community_a, unit=unit_a, owner=owner, kind="complaint", subject="噪音"
+    )
+    client.force_login(carol)
+    assert client.get(f"/complaints/from-record/{record.pk}/").status_code == 404
