@@ -83,20 +83,26 @@ def _next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
+def _handled_by_my_roles(memberships) -> Q:
+    """R-CMP-5: the complaints my roles handle (nothing when I handle none)."""
+    roles = {m.role for m in memberships}
+    mine = Q(pk__in=[])
+    if Role.CS_MANAGER in roles:
+        mine |= ~Q(category="company")
+    elif Role.PROPERTY_SUPERVISOR in roles:
+        mine |= Q(severity=Severity.GENERAL) & ~Q(category="company")
+    if Role.QUALITY in roles:
+        mine |= Q(category="company")
+    return mine
+
+
 def _queue(qs, *, user, view: str):
     memberships = memberships_of(user)
     if view == "triage":
-        return qs.filter(status=Complaint.Status.NEW)
+        return qs.filter(_handled_by_my_roles(memberships), status=Complaint.Status.NEW)
     if view == "mine":
         # What my roles handle (R-CMP-5), still open, or where I am the responsible person.
-        roles = {m.role for m in memberships}
-        mine = Q(assignee=user) | Q(triaged_by=user)
-        if Role.CS_MANAGER in roles:
-            mine |= Q(severity__in=[Severity.SERIOUS, Severity.MAJOR]) & ~Q(category="company")
-        if Role.PROPERTY_SUPERVISOR in roles:
-            mine |= Q(severity=Severity.GENERAL) & ~Q(category="company")
-        if Role.QUALITY in roles:
-            mine |= Q(category="company")
+        mine = _handled_by_my_roles(memberships) | Q(assignee=user) | Q(triaged_by=user)
         return qs.filter(mine).exclude(status=Complaint.Status.CLOSED)
     if view == "sign_off":
         heads_of = {m.department_id for m in memberships if m.role == Role.DEPARTMENT_HEAD}
