@@ -45,7 +45,15 @@ def seeded(django_db_setup, django_db_blocker):
         from reception.models import ReceptionEvent, ReceptionRecord, WorkOrder
 
         later_apps = (ComplaintEvent, ComplaintPause, Callback, Complaint)
-        for model in (*later_apps, ReceptionEvent, WorkOrder, ReceptionRecord, Deadline, DigestItem, Notification):
+        for model in (
+            *later_apps,
+            ReceptionEvent,
+            WorkOrder,
+            ReceptionRecord,
+            Deadline,
+            DigestItem,
+            Notification,
+        ):
             model.objects.all().delete()
         Membership.objects.all().delete()
         Ownership.objects.all().delete()
