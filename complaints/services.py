@@ -836,10 +836,18 @@ def complaint_send_back(*, complaint_id: int, by, note: str, due_at: datetime) -
     note = _required(note, _("Write down what is missing from the result."))
     _ensure_future(due_at, _("The new deadline must be later than now; choose it again."))
     _move(complaint, Status.PROCESSING, kind="complaint.sent_back", by=by, note=note)
+    _supersede_result(complaint)
     deadline_meet(case=complaint, kind=KIND_SIGN_OFF, by=by)
     _open_plan(complaint, due_at=due_at, what=_("Redo the result"))
     complaint.save()
     return complaint
+
+
+def _supersede_result(complaint: Complaint) -> None:
+    """A new round starts: the last result and its sign-off stay on the timeline, not on the case,
+    so the five-clears checklist and the queues follow the current round."""
+    complaint.result, complaint.result_by, complaint.result_at = "", None, None
+    complaint.signed_off_by, complaint.signed_off_at = None, None
 
 
 def _open_plan(complaint: Complaint, *, due_at: datetime, what: str) -> None:
@@ -894,6 +902,7 @@ def complaint_owner_rejects(
     new_plan = _required(new_plan, _("Write down the new plan."))
     _ensure_future(due_at, _("The new plan's deadline must be later than now; choose it again."))
     complaint.owner_told_at = timezone.now()
+    _supersede_result(complaint)
     complaint.plan_round += 1
     complaint.plan = new_plan
     _move(
@@ -1033,6 +1042,7 @@ def callback_record(
     _event(complaint, kind="callback.done", by=by, note=summary, **data)
     complaint.reopen_count += 1
     complaint.assignee = assignee
+    _supersede_result(complaint)
     _move(
         complaint,
         Status.PROCESSING,
