@@ -151,7 +151,7 @@ def test_it_records_the_apology_as_the_first_response_on_a_visit(register):
 
 
 def test_it_refuses_a_call_without_the_apology(register):
-    with pytest.raises(ComplaintError, match="致歉|Apologise"):
+    with pytest.raises(ComplaintError, match=r"致歉|Apologise"):
         register(channel="phone", apology_given=False)
     assert not Complaint.objects.exists()
 
@@ -319,9 +319,8 @@ def test_it_does_not_count_paused_time_against_the_48_hours(register, pete, _mor
     assert complaint.status == Complaint.Status.PROCESSING
     assert complaint.paused_seconds == 60 * 3600
     assert _deadline(complaint, services.KIND_RESOLVE).due_at == MORNING + 48 * H + 60 * H
-    assert ["complaint.paused", "complaint.resumed"] == [
-        e for e in _events(complaint) if "paus" in e or "resum" in e
-    ]
+    clock = [e for e in _events(complaint) if "paus" in e or "resum" in e]
+    assert clock == ["complaint.paused", "complaint.resumed"]
 
 
 def test_it_refuses_a_pause_without_a_reason_and_a_resume_when_running(register, pete):
@@ -402,8 +401,8 @@ def test_it_loops_reject_and_replan_twice_then_accepts(register, pete, hank):
     _to_signed_off(complaint, handler=pete, head=hank)
     for round_ in (2, 3):
         services.complaint_owner_rejects(
-            complaint_id=complaint.pk, by=pete, objection=f"第{round_ - 1}次方案不认可", new_plan=f"方案{round_}",
-            due_at=MORNING + 12 * H,
+            complaint_id=complaint.pk, by=pete, objection=f"第{round_ - 1}次方案不认可",
+            new_plan=f"方案{round_}", due_at=MORNING + 12 * H,
         )  # fmt: skip
         complaint.refresh_from_db()
         assert complaint.status == Complaint.Status.PROCESSING and complaint.plan_round == round_
@@ -501,7 +500,7 @@ def test_it_refuses_a_call_back_at_half_past_ten_at_night(register, pete, hank, 
             quality_rating="satisfied",
             effect_rating="satisfied",
             satisfaction="satisfied",
-        ),  # fmt: skip
+        ),
         complaint,
         "22:00",
     )
