@@ -109,6 +109,21 @@ def _filters(request):
     )
 
 
+def _queues_for(user) -> list[tuple[str, str]]:
+    """The list's tabs: every complaint, then the queues that concern this user."""
+    from propsvc.tenancy import department_ids_of
+
+    shown = {"important", "overdue"}
+    if user.has_perm(Perm.HANDLE_COMPLAINT):
+        shown |= {"triage", "mine"}
+    if user.has_perm(Perm.SIGN_OFF_COMPLAINT):
+        shown.add("sign_off")
+    if department_ids_of(user):
+        shown.add("department")
+    queues = [(view, label) for view, label in selectors.QUEUES.items() if view in shown]
+    return [("", _("All complaints")), *queues]
+
+
 @login_required
 @permission_required(Perm.VIEW_COMPLAINTS, raise_exception=True)
 @require_GET
@@ -116,7 +131,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     complaints = selectors.complaint_list(user=request.user, filters=filters)
     page = Paginator(complaints, PAGE_SIZE).get_page(request.GET.get("page"))
-    ctx = {"form": form, "page": page, "view": filters.view, "queues": selectors.QUEUES}
+    ctx = {"form": form, "page": page, "view": filters.view, "queues": _queues_for(request.user)}
     template = "complaints/list.html#results" if request.htmx else "complaints/list.html"
     return render(request, template, ctx)
 
