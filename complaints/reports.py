@@ -1,0 +1,208 @@
+"""Monthly complaint and call-back statistics (DOMAIN R-CMP-9, R-CB-5), aggregated in SQL.
+
+Every figure is read with a fixed number of queries whatever the number of complaints: counts
+are conditional aggregates, breakdowns are GROUP BY queries, on-time rates come from the deadline
+ledger (propsvc.Deadline: the same rows that sent the reminders). Months are calendar months in
+Asia/Shanghai: a complaint received on the 30th at 23:30 Shanghai time counts in that month.
+
+`scope` is always a queryset already narrowed to what the user may see
+(complaints.selectors.complaint_visible_to(user).in_communities(...)).
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, F, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from complaints.models import Callback, Complaint, Rating
+from complaints.services import KIND_CALLBACK, KIND_FIRST_RESPONSE, KIND_RESOLVE
+from propsvc.models import Deadline
+
+BREAKDOWNS = ("category", "department__kind", "severity", "validity", "channel")
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    year: int
+    month: int
+
+    @classmethod
+    def of(cls, day: date) -> "Month":
+        return cls(day.year, day.month)
+
+    @classmethod
+    def current(cls) -> "Month":
+        return cls.of(timezone.localdate())
+
+    def _aware(self, year: int, month: int) -> datetime:
+        return datetime.combine(date(year, month, 1), time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+    @property
+    def start(self) -> datetime:
+        return self._aware(self.year, self.month)
+
+    @property
+    def end(self) -> datetime:
+        """The first moment of the next month (exclusive)."""
+        return self.plus(1).start
+
+    def plus(self, months: int) -> "Month":
+        index = self.year * 12 + (self.month - 1) + months
+        return Month(index // 12, index % 12 + 1)
+
+    @property
+    def previous(self) -> "Month":
+        return self.plus(-1)
+
+    @property
+    def last_year(self) -> "Month":
+        return Month(self.year - 1, self.month)
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+
+def received_in(scope: QuerySet[Complaint], month: Month) -> QuerySet[Complaint]:
+    return scope.filter(received_at__gte=month.start, received_at__lt=month.end)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _ledger(scope: QuerySet[Complaint], kind: str) -> QuerySet[Deadline]:
+    return Deadline.objects.filter(
+        content_type=ContentType.objects.get_for_model(Complaint),
+        object_id__in=Subquery(scope.values("pk")),
+        kind=kind,
+    )
+
+
+def on_time(rows: QuerySet[Deadline], *, now: datetime) -> dict:
+    """Of the ledger rows already decided (met, or past due unmet), how many were met in time.
+
+    One query. Rows still open and not yet due are neither on time nor late.
+    """
+    late_unmet = Q(met_at__isnull=True, paused_at__isnull=True, due_at__lt=now)  # a paused clock is not late
+    figures = rows.aggregate(
+        decided=Count("pk", filter=Q(met_at__isnull=False) | late_unmet),
+        on_time=Count("pk", filter=Q(met_at__isnull=False, met_at__lte=F("due_at"))),
+    )
+    figures["late"] = figures["decided"] - figures["on_time"]
+    figures["rate"] = _rate(figures["on_time"], figures["decided"])
+    return figures
+
+
+def complaint_figures(*, scope: QuerySet[Complaint], month: Month, now: datetime | None = None) -> dict:
+    """The figures of one month (R-CMP-9) — nine queries whatever the number of complaints."""
+    now = now or timezone.now()
+    received = received_in(scope, month)
+    figures = received.aggregate(
+        total=Count("pk"),
+        valid=Count("pk", filter=Q(validity="valid")),
+        invalid=Count("pk", filter=Q(validity="invalid")),
+        untriaged=Count("pk", filter=Q(validity="")),
+        closed=Count("pk", filter=Q(status=Complaint.Status.CLOSED)),
+        reopened=Count("pk", filter=Q(reopen_count__gt=0)),
+        paused=Count("pk", filter=Q(paused_seconds__gt=0)),
+    )
+    for field in BREAKDOWNS:
+        rows = received.order_by().values(field).annotate(n=Count("pk")).values_list(field, "n")
+        figures[f"by_{field.replace('__kind', '')}"] = dict(rows)
+    # R-CMP-4: valid complaints resolved within 48 hours (invalid ones have no such row, and a
+    # row opened before an invalid triage is not counted either).
+    figures["resolve"] = on_time(_ledger(received.filter(validity="valid"), KIND_RESOLVE), now=now)
+    # R-REC-3: every complaint's first response within 24 hours.
+    figures["first_response"] = on_time(_ledger(received, KIND_FIRST_RESPONSE), now=now)
+    figures |= open_at_month_end(scope=scope, month=month)
+    return figures
+
+
+def open_at_month_end(*, scope: QuerySet[Complaint], month: Month) -> dict:
+    """Complaints received by the end of the month and not closed by then; and of those, the ones
+    with a deadline past due and unmet at that moment. One query."""
+    end = month.end
+    still_open = scope.filter(received_at__lt=end).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end))
+    overdue_rows = Deadline.objects.filter(
+        content_type=ContentType.objects.get_for_model(Complaint),
+        due_at__lt=end,
+    ).filter(Q(met_at__isnull=True) | Q(met_at__gte=end))
+    return still_open.aggregate(
+        open_at_end=Count("pk"),
+        overdue_at_end=Count("pk", filter=Q(pk__in=Subquery(overdue_rows.values("object_id")))),
+    )
+
+
+def callback_figures(*, scope: QuerySet[Complaint], month: Month, now: datetime | None = None) -> dict:
+    """R-CB-5: the month's call-backs — due, done, done on time, the three ratings, the
+    dissatisfied and what became of them. Five queries."""
+    now = now or timezone.now()
+    callbacks = Callback.objects.filter(complaint__in=Subquery(scope.values("pk")))
+    due = callbacks.filter(planned_at__gte=month.start, planned_at__lt=month.end)
+    done = callbacks.filter(done_at__gte=month.start, done_at__lt=month.end)
+    figures = due.aggregate(due=Count("pk"))
+    figures |= done.aggregate(
+        done=Count("pk", filter=Q(status=Callback.Status.DONE)),
+        unreachable=Count("pk", filter=Q(status=Callback.Status.UNREACHABLE)),
+        dissatisfied=Count("pk", filter=Q(satisfaction=Rating.DISSATISFIED)),
+        # what became of the dissatisfied: closed since, or still being worked on
+        dissatisfied_closed=Count(
+            "pk", filter=Q(satisfaction=Rating.DISSATISFIED, complaint__status=Complaint.Status.CLOSED)
+        ),
+        **{
+            f"{field}_{rating}": Count("pk", filter=Q(**{field: rating}))
+            for field in ("quality_rating", "effect_rating", "satisfaction")
+            for rating in Rating.values
+        },
+    )
+    figures["dissatisfied_open"] = figures["dissatisfied"] - figures["dissatisfied_closed"]
+    rated = figures["done"]
+    pleased = figures["satisfaction_satisfied"] + figures["satisfaction_basic"]
+    figures["satisfaction_rate"] = _rate(pleased, rated)
+    rows = Deadline.objects.filter(
+        content_type=ContentType.objects.get_for_model(Complaint),
+        object_id__in=Subquery(scope.values("pk")),
+        kind=KIND_CALLBACK,
+        due_at__gte=month.start,
+        due_at__lt=month.end,
+    )
+    figures["on_time"] = on_time(rows, now=now)
+    return figures
+
+
+def pareto(counts: dict[str, int], *, cut: float = 80.0) -> list[dict]:
+    """Categories by count, descending, with the cumulative share; those up to and including the
+    one that reaches `cut` percent are the main issues to improve (主要改进事项)."""
+    total = sum(counts.values())
+    rows, running, reached = [], 0, False
+    for key, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        running += n
+        share = round(100 * running / total, 1) if total else 0.0
+        rows.append({"key": key, "count": n, "cumulative": share, "main": not reached and n > 0})
+        reached = reached or share >= cut
+    return rows
+
+
+def trend(*, scope: QuerySet[Complaint], month: Month, months: int = 12) -> list[tuple[Month, int]]:
+    """Complaints received per month for the `months` months ending with `month` — one query."""
+    first = month.plus(-(months - 1))
+    boundaries = [first.plus(i) for i in range(months)]
+    counts = scope.filter(received_at__gte=first.start, received_at__lt=month.end).aggregate(
+        **{
+            _alias(m): Count("pk", filter=Q(received_at__gte=m.start, received_at__lt=m.end))
+            for m in boundaries
+        }
+    )
+    return [(m, counts[_alias(m)]) for m in boundaries]
+
+
+def _alias(month: Month) -> str:
+    return f"m{month.year}_{month.month:02d}"

@@ -1,0 +1,155 @@
+"""complaints.reports: each figure on a hand-built month whose right answers are written here.
+
+October 2026 (Asia/Shanghai), community A, built through the services at frozen times:
+  A  received 10-05 10:00, facilities, valid, result at 47 h 59 min  → on time; accepted; call-back
+     satisfied
+  B  received 10-10 10:00, facilities, valid, result at 48 h 01 min  → late; accepted; call-back
+     dissatisfied → reopened, next call-back 10-20 10:00
+  C  received 10-15 10:00, renovation, invalid                       → not in the 48-hour rate
+  D  received 10-31 23:30, cleaning, not triaged                     → October, not November
+  E  received 11-01 00:10, cleaning                                  → November
+  F  community B, received 10-08 — never counted for community A
+"""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from complaints import reports, services
+from complaints.models import Callback, Complaint
+from complaints.reports import Month
+from propsvc.models import Department
+from propsvc.roles import Role
+from tests.conftest import _member
+from tests.factories import DepartmentFactory
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+OCTOBER = Month(2026, 10)
+NOW = datetime.datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)
+
+
+def at(month, day, hour, minute=0):
+    return datetime.datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def month_of_complaints(community_a, community_b, unit_a, unit_b, alice, carol):
+    eng = DepartmentFactory(community=community_a, kind=Department.Kind.ENGINEERING)
+    cleaning = DepartmentFactory(community=community_a, kind=Department.Kind.CLEANING)
+    eng_b = DepartmentFactory(community=community_b, kind=Department.Kind.ENGINEERING)
+    pete = _member("pete", community_a, Role.PROPERTY_SUPERVISOR)
+    hank = _member("hank", community_a, Role.DEPARTMENT_HEAD, department=eng)
+
+    def register(when, **fields):
+        with time_machine.travel(when, tick=False):
+            base = {"by": alice, "community": community_a, "unit": unit_a, "channel": "visit",
+                    "subject": "投诉", "category": "facilities", "severity": "general", "department": eng,
+                    "apology_given": True}  # fmt: skip
+            return services.complaint_register(**(base | fields))
+
+    def step(when, fn, **kwargs):
+        with time_machine.travel(when, tick=False):
+            return fn(**kwargs)
+
+    a = register(at(10, 5, 10))
+    step(at(10, 5, 11), services.complaint_triage, complaint_id=a.pk, by=pete, valid=True)
+    step(at(10, 7, 9, 59), services.complaint_report_result, complaint_id=a.pk, by=pete, result="修好")
+    step(at(10, 7, 11), services.complaint_sign_off, complaint_id=a.pk, by=hank)
+    step(at(10, 7, 12), services.complaint_owner_accepts, complaint_id=a.pk, by=pete)
+    cb = Callback.objects.get(complaint=a)
+    step(at(10, 10, 12), services.callback_record, callback_id=cb.pk, by=pete, called_at=at(10, 10, 12),
+         quality_rating="satisfied", effect_rating="satisfied", satisfaction="satisfied")  # fmt: skip
+
+    b = register(at(10, 10, 10))
+    step(at(10, 10, 11), services.complaint_triage, complaint_id=b.pk, by=pete, valid=True)
+    step(at(10, 12, 10, 1), services.complaint_report_result, complaint_id=b.pk, by=pete, result="修好")
+    step(at(10, 12, 11), services.complaint_sign_off, complaint_id=b.pk, by=hank)
+    step(at(10, 12, 12), services.complaint_owner_accepts, complaint_id=b.pk, by=pete)
+    cb = Callback.objects.get(complaint=b)
+    step(at(10, 15, 12), services.callback_record, callback_id=cb.pk, by=pete, called_at=at(10, 15, 12),
+         quality_rating="basic", effect_rating="dissatisfied", satisfaction="dissatisfied",
+         assignee=hank, fix_note="重新检修", next_callback_at=at(10, 20, 10))  # fmt: skip
+
+    c = register(at(10, 15, 10), category="renovation")
+    step(at(10, 15, 11), services.complaint_triage, complaint_id=c.pk, by=pete, valid=False,
+         explanation="施工时间符合规定", basis="装修管理规定第八条")  # fmt: skip
+
+    register(at(10, 31, 23, 30), category="cleaning", department=cleaning)
+    register(at(11, 1, 0, 10), category="cleaning", department=cleaning)
+    with time_machine.travel(at(10, 8, 10), tick=False):
+        services.complaint_register(
+            by=carol, community=community_b, unit=unit_b, channel="visit", subject="B", category="facilities",
+            severity="general", department=eng_b, apology_given=True,
+        )  # fmt: skip
+    return Complaint.objects.filter(community=community_a)
+
+
+def test_it_counts_a_month_in_shanghai_time(month_of_complaints):
+    figures = reports.complaint_figures(scope=month_of_complaints, month=OCTOBER, now=NOW)
+    assert figures["total"] == 4  # A B C D; D at 10-31 23:30 is October, E is November
+    assert (figures["valid"], figures["invalid"], figures["untriaged"]) == (2, 1, 1)
+    assert figures["by_category"] == {"facilities": 2, "renovation": 1, "cleaning": 1}
+    assert figures["by_department"] == {"engineering": 3, "cleaning": 1}
+    assert figures["by_severity"] == {"general": 4}
+    assert figures["by_channel"] == {"visit": 4}
+    assert figures["reopened"] == 1
+    assert reports.complaint_figures(scope=month_of_complaints, month=OCTOBER.plus(1), now=NOW)["total"] == 1
+
+
+def test_it_reads_the_48_hour_rate_from_the_ledger(month_of_complaints):
+    """DOMAIN R-CMP-4: 47 h 59 min is on time, 48 h 01 min is late; invalid ones are left out."""
+    resolve = reports.complaint_figures(scope=month_of_complaints, month=OCTOBER, now=NOW)["resolve"]
+    assert (resolve["decided"], resolve["on_time"], resolve["late"], resolve["rate"]) == (2, 1, 1, 50.0)
+
+
+def test_it_reads_the_first_response_rate_from_the_ledger(month_of_complaints):
+    """DOMAIN R-REC-3: the apology on a visit is the first response, at once."""
+    first = reports.complaint_figures(scope=month_of_complaints, month=OCTOBER, now=NOW)["first_response"]
+    assert (first["decided"], first["on_time"], first["rate"]) == (4, 4, 100.0)
+
+
+def test_it_counts_what_was_open_and_overdue_at_month_end(month_of_complaints):
+    figures = reports.complaint_figures(scope=month_of_complaints, month=OCTOBER, now=NOW)
+    # A closed on 10-10 and C on 10-15; B (reopened, a fix due 10-20) and D (new) are open
+    assert figures["open_at_end"] == 2
+    # B's fix was due 10-20 10:00 and not met by the end of October
+    assert figures["overdue_at_end"] == 1
+
+
+def test_it_counts_the_months_call_backs(month_of_complaints):
+    """DOMAIN R-CB-5."""
+    figures = reports.callback_figures(scope=month_of_complaints, month=OCTOBER, now=NOW)
+    assert figures["due"] == 3  # A's 10-10, B's 10-15 and B's next on 10-20
+    assert (figures["done"], figures["unreachable"]) == (2, 0)
+    assert (figures["satisfaction_satisfied"], figures["satisfaction_dissatisfied"]) == (1, 1)
+    assert (figures["quality_rating_satisfied"], figures["quality_rating_basic"]) == (1, 1)
+    assert figures["satisfaction_rate"] == 50.0
+    assert (figures["dissatisfied"], figures["dissatisfied_open"]) == (1, 1)
+
+
+def test_it_cuts_the_pareto_at_80_percent():
+    rows = reports.pareto({"a": 50, "b": 30, "c": 15, "d": 5})
+    assert [(r["key"], r["cumulative"], r["main"]) for r in rows] == [
+        ("a", 50.0, True),
+        ("b", 80.0, True),  # reaches 80%: still a main issue
+        ("c", 95.0, False),
+        ("d", 100.0, False),
+    ]
+
+
+def test_it_draws_a_twelve_month_trend(month_of_complaints):
+    trend = reports.trend(scope=month_of_complaints, month=Month(2026, 11))
+    assert len(trend) == 12 and trend[0][0] == Month(2025, 12)
+    assert dict((str(m), n) for m, n in trend)["2026-10"] == 4
+    assert trend[-1] == (Month(2026, 11), 1)
+
+
+def test_it_reads_the_figures_in_a_fixed_number_of_queries(
+    month_of_complaints, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(12):
+        reports.complaint_figures(scope=month_of_complaints, month=OCTOBER, now=NOW)
+    with django_assert_max_num_queries(3):
+        reports.callback_figures(scope=month_of_complaints, month=OCTOBER, now=NOW)
