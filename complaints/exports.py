@@ -5,6 +5,7 @@ from collections.abc import Iterable, Iterator
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from complaints.models import Category, Complaint, Severity, Validity
@@ -101,3 +102,118 @@ def complaints_workbook(rows: Iterable[tuple]) -> Workbook:
 def complaints_response(rows: Iterable[tuple]) -> FileResponse:
     filename = _("complaints") + timezone.localtime().strftime("-%Y%m%d-%H%M.xlsx")
     return stream_workbook(complaints_workbook(rows), filename=filename)
+
+
+# -- the monthly statistics (R-CMP-9, R-CB-5) --------------------------------------------------------
+
+
+def report_workbook(report: dict, *, communities) -> Workbook:
+    """The monthly report as Excel: one sheet per table, Chinese headers, number formats, and
+    native Excel charts (openpyxl.chart) for the trend and the Pareto. Same numbers as the page."""
+    from openpyxl.chart import BarChart, LineChart, Reference
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    bold = Font(bold=True)
+    month = str(report["month"])
+
+    sheet = workbook.active
+    sheet.title = _("Key figures")
+    sheet.append([_("Monthly complaint statistics %(month)s") % {"month": month}])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append(["、".join(c.name for c in communities)])
+    periods = report["periods"]
+    sheet.append(
+        [
+            _("Figure"),
+            str(periods["current"]),
+            str(periods["previous"]),
+            pgettext("compared with", "Change"),
+            str(periods["last_year"]),
+            pgettext("compared with", "Change"),
+        ]
+    )
+    for row in report["key_rows"]:
+        sheet.append(
+            [
+                row["label"],
+                row["current"],
+                row["previous"],
+                row["vs_previous"],
+                row["last_year"],
+                row["vs_last_year"],
+            ]
+        )
+        for cell in sheet[sheet.max_row][1:]:
+            cell.number_format = "0.0" if row["percent"] else "0"
+    for cell in sheet[3]:
+        cell.font = bold
+    sheet.column_dimensions["A"].width = 52
+
+    for table in report["breakdowns"]:
+        ws = workbook.create_sheet(str(table["title"])[:31])
+        ws.append([_("Item"), _("Complaints"), _("Share (%)")])
+        for row in table["rows"]:
+            ws.append([row["label"], row["count"], row["share"]])
+            ws.cell(ws.max_row, 3).number_format = "0.0"
+        ws.column_dimensions["A"].width = 24
+
+    ws = workbook.create_sheet(_("12-month trend"))
+    ws.append([_("Month"), _("Complaints received")])
+    for m, n in report["trend"]:
+        ws.append([str(m), n])
+    chart = LineChart()
+    chart.title = _("12-month trend")
+    chart.y_axis.title = _("Complaints received")
+    chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=ws.max_row), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=ws.max_row))
+    ws.add_chart(chart, "D2")
+
+    ws = workbook.create_sheet(_("Pareto of categories"))
+    ws.append([_("Category"), _("Complaints"), _("Cumulative %"), _("Main issue to improve")])
+    yes = _("Yes")
+    for row in report["pareto"]:
+        ws.append([row["label"], row["count"], row["cumulative"], yes if row["main"] else ""])
+        ws.cell(ws.max_row, 3).number_format = "0.0"
+    if report["pareto"]:
+        bars = BarChart()
+        bars.title = _("Pareto of categories")
+        bars.add_data(Reference(ws, min_col=2, min_row=1, max_row=ws.max_row), titles_from_data=True)
+        bars.set_categories(Reference(ws, min_col=1, min_row=2, max_row=ws.max_row))
+        line = LineChart()
+        line.add_data(Reference(ws, min_col=3, min_row=1, max_row=ws.max_row), titles_from_data=True)
+        line.y_axis.axId = 200
+        line.y_axis.scaling.min, line.y_axis.scaling.max = 0, 100
+        line.y_axis.crosses = "max"
+        bars += line
+        ws.add_chart(bars, "F2")
+    ws.column_dimensions["A"].width = 18
+
+    cb = report["callbacks"]
+    ws = workbook.create_sheet(_("Call-backs"))
+    for label, value in [
+        (_("Call-backs due"), cb["due"]),
+        (_("Call-backs done"), cb["done"]),
+        (_("Done on time"), cb["on_time"]["on_time"]),
+        (_("Unreachable"), cb["unreachable"]),
+        (_("Dissatisfied"), cb["dissatisfied"]),
+        (_("Dissatisfied, since closed"), cb["dissatisfied_closed"]),
+        (_("Dissatisfied, still open"), cb["dissatisfied_open"]),
+        (_("Call-back satisfaction (satisfied or basically satisfied, %)"), cb["satisfaction_rate"]),
+    ]:
+        ws.append([label, value])
+    ws.append([])
+    ws.append(["", _("Satisfied"), _("Basically satisfied"), _("Dissatisfied")])
+    for label, field in [
+        (_("Quality rating"), "quality_rating"),
+        (_("Service effect rating"), "effect_rating"),
+        (_("Satisfaction rating"), "satisfaction"),
+    ]:
+        ws.append([label, cb[f"{field}_satisfied"], cb[f"{field}_basic"], cb[f"{field}_dissatisfied"]])
+    ws.column_dimensions["A"].width = 52
+    return workbook
+
+
+def report_response(report: dict, *, communities) -> FileResponse:
+    filename = _("complaint-statistics") + f"-{report['month']}.xlsx"
+    return stream_workbook(report_workbook(report, communities=communities), filename=filename)

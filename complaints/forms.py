@@ -460,7 +460,34 @@ class ComplaintFilterForm(forms.Form):
         label=_("Responsible department"), choices=[("", _("All")), *Department.Kind.choices], required=False
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    # Drill-down from the statistics: the communities the figure counted (within what the user sees).
+    community = forms.ModelMultipleChoiceField(
+        queryset=Community.objects.all(), required=False, widget=forms.MultipleHiddenInput
+    )
 
     def clean_month(self):
         value = self.cleaned_data.get("month")
         return date(value.year, value.month, 1) if value else None
+
+
+class ReportForm(forms.Form):
+    """The statistics pages' filters: a month and the communities (empty: all the user may see)."""
+
+    month = forms.DateField(
+        label=_("Month"),
+        required=False,
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )
+    communities = forms.ModelMultipleChoiceField(
+        label=_("Communities"),
+        queryset=Community.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every community you may see."),
+    )
+
+    def __init__(self, *args, communities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["communities"].queryset = Community.objects.filter(pk__in=[c.pk for c in communities])
+        self.fields["communities"].label_from_instance = lambda c: c.name

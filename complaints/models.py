@@ -221,6 +221,7 @@ class Complaint(TimeStampedModel):
             ("sign_off_complaint", _("Can sign off a complaint's result")),
             ("issue_complaint_order", _("Can issue a work order for a complaint")),
             ("call_back", _("Can call owners back")),
+            ("view_statistics", _("Can view complaint statistics")),
         ]
 
     def __str__(self) -> str:

@@ -17,10 +17,12 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from complaints.models import Callback, Complaint, Rating
+from complaints.models import Callback, Category, Complaint, Rating, Severity, Validity
 from complaints.services import KIND_CALLBACK, KIND_FIRST_RESPONSE, KIND_RESOLVE
-from propsvc.models import Deadline
+from propsvc.models import Deadline, Department
+from reception.models import Channel
 
 BREAKDOWNS = ("category", "department__kind", "severity", "validity", "channel")
 
@@ -206,3 +208,122 @@ def trend(*, scope: QuerySet[Complaint], month: Month, months: int = 12) -> list
 
 def _alias(month: Month) -> str:
     return f"m{month.year}_{month.month:02d}"
+
+
+def _change(current, before):
+    if current is None or before is None:
+        return None
+    return round(current - before, 1)
+
+
+KEY_FIGURES = [
+    # (label key for the template, how to read it from complaint_figures / callback_figures)
+    ("total", lambda c, cb: c["total"]),
+    ("valid", lambda c, cb: c["valid"]),
+    ("invalid", lambda c, cb: c["invalid"]),
+    ("resolve_rate", lambda c, cb: c["resolve"]["rate"]),
+    ("first_response_rate", lambda c, cb: c["first_response"]["rate"]),
+    ("open_at_end", lambda c, cb: c["open_at_end"]),
+    ("overdue_at_end", lambda c, cb: c["overdue_at_end"]),
+    ("reopened", lambda c, cb: c["reopened"]),
+    ("callbacks_done", lambda c, cb: cb["done"]),
+    ("satisfaction_rate", lambda c, cb: cb["satisfaction_rate"]),
+]
+
+
+def monthly_report(*, scope: QuerySet[Complaint], month: Month, now: datetime | None = None) -> dict:
+    """Everything the monthly page and its Excel file show, in a fixed number of queries:
+    the month, the previous month and the same month last year with the change, the 12-month
+    trend, the Pareto of categories and the call-back figures."""
+    now = now or timezone.now()
+    periods = {"current": month, "previous": month.previous, "last_year": month.last_year}
+    complaints = {key: complaint_figures(scope=scope, month=m, now=now) for key, m in periods.items()}
+    callbacks = {key: callback_figures(scope=scope, month=m, now=now) for key, m in periods.items()}
+    rows = []
+    for key, read in KEY_FIGURES:
+        values = {period: read(complaints[period], callbacks[period]) for period in periods}
+        rows.append(
+            {
+                "key": key,
+                **values,
+                "vs_previous": _change(values["current"], values["previous"]),
+                "vs_last_year": _change(values["current"], values["last_year"]),
+            }
+        )
+    for row in rows:
+        row["label"], row["percent"] = key_label(row["key"])
+    trend_rows = trend(scope=scope, month=month)
+    pareto_rows = [
+        {**row, "label": str(dict(Category.choices).get(row["key"], row["key"]))}
+        for row in pareto(complaints["current"]["by_category"])
+    ]
+    return {
+        "month": month,
+        "periods": periods,
+        "breakdowns": breakdowns(complaints["current"]),
+        "figures": complaints["current"],
+        "callbacks": callbacks["current"],
+        "key_rows": rows,
+        "trend": trend_rows,
+        "pareto": pareto_rows,
+        "chart": {  # what the page's charts draw (json_script)
+            "trend": {
+                "label": _("Complaints received"),
+                "labels": [str(m) for m, _n in trend_rows],
+                "values": [n for _m, n in trend_rows],
+            },
+            "pareto": {
+                "count_label": _("Complaints"),
+                "cumulative_label": _("Cumulative %"),
+                "labels": [row["label"] for row in pareto_rows],
+                "counts": [row["count"] for row in pareto_rows],
+                "cumulative": [row["cumulative"] for row in pareto_rows],
+                "main": [row["main"] for row in pareto_rows],
+            },
+        },
+    }
+
+
+def key_label(key: str) -> tuple[str, bool]:
+    """The label of a key figure, and whether it is a percentage."""
+    labels = {
+        "total": (_("Complaints received"), False),
+        "valid": (_("Valid complaints"), False),
+        "invalid": (_("Invalid complaints"), False),
+        "resolve_rate": (_("Resolved within 48 hours (on-time rate, %)"), True),
+        "first_response_rate": (_("First response within 24 hours (on-time rate, %)"), True),
+        "open_at_end": (_("Open at month end"), False),
+        "overdue_at_end": (_("Overdue at month end"), False),
+        "reopened": (_("Reopened after a call-back"), False),
+        "callbacks_done": (_("Call-backs done"), False),
+        "satisfaction_rate": (_("Call-back satisfaction (satisfied or basically satisfied, %)"), True),
+    }
+    return labels[key]
+
+
+def breakdowns(figures: dict) -> list[dict]:
+    """The month's counts by category, department, severity, validity and channel, labelled, with
+    each row's share and the list filter that drills down to the complaints it counts."""
+    tables = [
+        ("category", "category", _("Complaints by category"), dict(Category.choices)),
+        ("department", "department", _("Complaints by responsible department"), dict(Department.Kind.choices)),
+        ("severity", "severity", _("Complaints by severity"), dict(Severity.choices)),
+        ("validity", "validity", _("Complaints by validity"), {**dict(Validity.choices), "": _("Not triaged yet")}),
+        ("channel", "channel", _("Complaints by channel"), dict(Channel.choices)),
+    ]
+    total = figures["total"]
+    out = []
+    for field, param, title, names in tables:
+        counts = figures[f"by_{field}"]
+        rows = [
+            {
+                "key": key,
+                "label": str(names.get(key, key)),
+                "count": n,
+                "share": _rate(n, total),
+                "param": param if key else "",
+            }
+            for key, n in sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+        ]
+        out.append({"field": field, "title": title, "rows": rows})
+    return out

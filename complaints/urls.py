@@ -9,6 +9,8 @@ urlpatterns = [
     path("new/", views.complaint_new, name="new"),
     path("export/", views.complaint_export, name="export"),
     path("callbacks/", views.callback_list, name="callbacks"),
+    path("statistics/", views.monthly_report, name="report"),
+    path("statistics/export/", views.monthly_report_export, name="report-export"),
     path("from-record/<int:record_pk>/", views.complaint_from_record, name="from-record"),
     path("<int:pk>/", views.complaint_detail, name="detail"),
     # One POST view per step of the detail page (views.ACTIONS): /complaints/<pk>/triage/ …

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from complaints import exports, forms, selectors, services
+from complaints import exports, forms, reports, selectors, services
 from complaints.models import Callback, Complaint
 from propsvc.roles import Perm
 from propsvc.selectors import deadline_list_for_case
@@ -94,8 +94,9 @@ def complaint_from_record(request: HttpRequest, record_pk: int) -> HttpResponse:
 def _filters(request):
     form = forms.ComplaintFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
+    chosen = [c.pk for c in data.get("community") or []]
     return form, selectors.ComplaintFilter(
-        communities=request.workplace.current_ids,
+        communities=chosen or request.workplace.current_ids,
         month=data.get("month"),
         status=data.get("status", ""),
         category=data.get("category", ""),
@@ -435,3 +436,56 @@ def action_view(action: Action):
 
     view.__name__ = f"complaint_{action.name.replace('-', '_')}"
     return view
+
+
+# -- monthly statistics (R-CMP-9, R-CB-5) ----------------------------------------------------------
+
+
+def _report_request(request):
+    """The month and the communities asked for, limited to where the user may read statistics."""
+    allowed = [c for c in request.workplace.communities if request.user.has_perm(Perm.VIEW_STATISTICS, c)]
+    if not allowed:
+        raise PermissionDenied
+    form = forms.ReportForm(request.GET or None, communities=allowed)
+    data = form.cleaned_data if form.is_valid() else {}
+    month = reports.Month.of(data["month"]) if data.get("month") else reports.Month.current().previous
+    chosen = list(data.get("communities") or [])
+    if not chosen:
+        current = request.workplace.current
+        chosen = [current] if current in allowed else allowed
+    scope = selectors.complaint_visible_to(request.user).filter(community__in=[c.pk for c in chosen])
+    return form, month, chosen, scope
+
+
+@login_required
+@permission_required(Perm.VIEW_STATISTICS, raise_exception=True)
+@require_GET
+def monthly_report(request: HttpRequest) -> HttpResponse:
+    form, month, chosen, scope = _report_request(request)
+    report = reports.monthly_report(scope=scope, month=month)
+    ctx = {
+        "form": form,
+        "report": report,
+        "communities": chosen,
+        "drill": _drill_query(month, chosen),
+    }
+    return render(request, "complaints/report.html", ctx)
+
+
+def _drill_query(month, communities) -> str:
+    """The complaint-list query string that counts the same complaints as the report."""
+    from django.http import QueryDict
+
+    query = QueryDict(mutable=True)
+    query["month"] = str(month)
+    query.setlist("community", [str(c.pk) for c in communities])
+    return query.urlencode()
+
+
+@login_required
+@permission_required(Perm.VIEW_STATISTICS, raise_exception=True)
+@require_GET
+def monthly_report_export(request: HttpRequest) -> HttpResponse:
+    _form, month, chosen, scope = _report_request(request)
+    report = reports.monthly_report(scope=scope, month=month)
+    return exports.report_response(report, communities=chosen)

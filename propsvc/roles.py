@@ -53,6 +53,7 @@ class Perm:
     SIGN_OFF_COMPLAINT = "complaints.sign_off_complaint"
     ISSUE_COMPLAINT_ORDER = "complaints.issue_complaint_order"
     CALL_BACK = "complaints.call_back"
+    VIEW_STATISTICS = "complaints.view_statistics"
 
 
 ALL_STAFF = frozenset(Role)
@@ -103,6 +104,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Perm.CALL_BACK: frozenset(
         {Role.RECEPTIONIST, Role.PROPERTY_SUPERVISOR, Role.CS_SUPERVISOR, Role.CS_MANAGER}
     ),
+    # Monthly complaint and call-back statistics (R-CMP-9, R-CB-5): the property supervisor for
+    # their communities, the CS center manager for theirs, quality and leadership company-wide.
+    Perm.VIEW_STATISTICS: frozenset({Role.PROPERTY_SUPERVISOR, Role.CS_MANAGER, Role.QUALITY, Role.LEADERSHIP}),
 }
 
 

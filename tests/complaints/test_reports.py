@@ -153,3 +153,72 @@ def test_it_reads_the_figures_in_a_fixed_number_of_queries(
         reports.complaint_figures(scope=month_of_complaints, month=OCTOBER, now=NOW)
     with django_assert_max_num_queries(3):
         reports.callback_figures(scope=month_of_complaints, month=OCTOBER, now=NOW)
+
+
+# -- the page and the Excel file --------------------------------------------------------------------
+
+
+def _excel(response):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    return load_workbook(BytesIO(b"".join(response.streaming_content)))
+
+
+@pytest.fixture
+def pete_client(client, month_of_complaints):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username="pete"))
+    return client
+
+
+def test_it_shows_the_month_with_drill_downs(pete_client):
+    with time_machine.travel(NOW, tick=False):
+        r = pete_client.get("/complaints/statistics/?month=2026-10")
+    assert r.status_code == 200
+    report = r.context["report"]
+    assert report["figures"]["total"] == 4
+    assert report["key_rows"][0]["current"] == 4 and report["key_rows"][0]["previous"] == 0
+    page = r.content.decode()
+    assert "/complaints/?month=2026-10&amp;community=" in page  # every number links to its list
+    assert 'id="report-data"' in page and "chart.umd.min.js" in page
+
+
+def test_it_drills_down_to_the_same_complaints(pete_client, community_a):
+    with time_machine.travel(NOW, tick=False):
+        r = pete_client.get(f"/complaints/?month=2026-10&community={community_a.pk}&category=facilities")
+    assert r.context["page"].paginator.count == 2  # A and B, as the report's category row says
+
+
+def test_it_keeps_another_communitys_complaints_out_of_the_report(pete_client, community_b):
+    """A property supervisor of A who ticks community B still sees only A."""
+    with time_machine.travel(NOW, tick=False):
+        r = pete_client.get(f"/complaints/statistics/?month=2026-10&communities={community_b.pk}")
+    assert r.status_code == 200
+    assert r.context["report"]["figures"]["total"] == 4  # community B's complaint is not counted
+    assert [c.name for c in r.context["communities"]] == ["阳光花园"]
+
+
+def test_it_refuses_the_statistics_to_the_front_desk(client, alice):
+    client.force_login(alice)
+    assert client.get("/complaints/statistics/").status_code == 403
+
+
+def test_it_exports_the_same_numbers_as_the_page(pete_client):
+    with time_machine.travel(NOW, tick=False):
+        page = pete_client.get("/complaints/statistics/?month=2026-10").context["report"]
+        workbook = _excel(pete_client.get("/complaints/statistics/export/?month=2026-10"))
+    sheet = workbook.worksheets[0]
+    rows = {row[0]: row[1:] for row in sheet.iter_rows(min_row=4, values_only=True)}
+    for row in page["key_rows"]:
+        assert rows[row["label"]][0] == row["current"], row["key"]
+    trend = workbook.worksheets[-3]
+    assert trend._charts and workbook.worksheets[-2]._charts  # native Excel charts
+    assert dict(trend.iter_rows(min_row=2, values_only=True))["2026-10"] == 4
+
+
+def test_it_builds_the_page_in_a_fixed_number_of_queries(pete_client, django_assert_max_num_queries):
+    with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(50):
+        pete_client.get("/complaints/statistics/?month=2026-10")
