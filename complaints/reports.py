@@ -306,9 +306,19 @@ def breakdowns(figures: dict) -> list[dict]:
     each row's share and the list filter that drills down to the complaints it counts."""
     tables = [
         ("category", "category", _("Complaints by category"), dict(Category.choices)),
-        ("department", "department", _("Complaints by responsible department"), dict(Department.Kind.choices)),
+        (
+            "department",
+            "department",
+            _("Complaints by responsible department"),
+            dict(Department.Kind.choices),
+        ),  # noqa: E501
         ("severity", "severity", _("Complaints by severity"), dict(Severity.choices)),
-        ("validity", "validity", _("Complaints by validity"), {**dict(Validity.choices), "": _("Not triaged yet")}),
+        (
+            "validity",
+            "validity",
+            _("Complaints by validity"),
+            {**dict(Validity.choices), "": _("Not triaged")},
+        ),
         ("channel", "channel", _("Complaints by channel"), dict(Channel.choices)),
     ]
     total = figures["total"]

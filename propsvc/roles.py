@@ -106,7 +106,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     # Monthly complaint and call-back statistics (R-CMP-9, R-CB-5): the property supervisor for
     # their communities, the CS center manager for theirs, quality and leadership company-wide.
-    Perm.VIEW_STATISTICS: frozenset({Role.PROPERTY_SUPERVISOR, Role.CS_MANAGER, Role.QUALITY, Role.LEADERSHIP}),
+    Perm.VIEW_STATISTICS: frozenset(
+        {Role.PROPERTY_SUPERVISOR, Role.CS_MANAGER, Role.QUALITY, Role.LEADERSHIP}
+    ),
 }
 
 
