@@ -311,7 +311,7 @@ def breakdowns(figures: dict) -> list[dict]:
             "department",
             _("Complaints by responsible department"),
             dict(Department.Kind.choices),
-        ),  # noqa: E501
+        ),
         ("severity", "severity", _("Complaints by severity"), dict(Severity.choices)),
         (
             "validity",
