@@ -404,3 +404,57 @@ EVENT_LABELS = {
     "work_order.signed": _("Work order signed for"),
     "work_order.done": _("Work order result recorded"),
 }
+
+
+class MonthlyReportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Community reports of the communities the user sees; the company's report to company-level
+        staff only."""
+        from propsvc.tenancy import ALL, community_scope
+
+        scope = community_scope(user)
+        if scope is ALL:
+            return self
+        return self.filter(community__in=scope)
+
+
+def _report_path(instance, filename: str) -> str:
+    return f"reports/{instance.month:%Y-%m}/{filename}"
+
+
+class MonthlyReport(TimeStampedModel):
+    """The monthly complaint statistics as built on the 1st by Celery beat (R-CMP-9): one file per
+    community and month, and one for the whole company (community empty). Rebuilding a month
+    replaces its file."""
+
+    community = models.ForeignKey(
+        Community,
+        verbose_name=_("community"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: the whole company."),
+    )
+    month = models.DateField(_("month"))
+    file = models.FileField(_("file"), upload_to=_report_path, max_length=200)
+    complaints = models.PositiveIntegerField(_("complaints received"), default=0)
+
+    objects = MonthlyReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-month", "community__name"]
+        verbose_name = _("monthly report")
+        verbose_name_plural = _("monthly reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "month"], name="monthly_report_one_per_community",
+                condition=Q(community__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["month"], name="monthly_report_one_for_company", condition=Q(community__isnull=True)
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.community or _('Company')}"

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from archives.models import Owner, Unit
@@ -492,6 +492,9 @@ def complaint_triage(
     """
     complaint = _lock(complaint_id)
     _ensure_handler(complaint, by)
+    if complaint.status != Status.NEW:
+        # NEXT also leads later statuses to PROCESSING or CLOSED; triage is only ever the first step.
+        raise ComplaintError(_("This complaint has already been triaged."))
     complaint.triaged_at = timezone.now()
     complaint.triaged_by = by
     if not valid:
@@ -1132,3 +1135,67 @@ def callback_reschedule(*, callback_id: int, by, planned_at: datetime) -> Callba
         callback=callback.pk,
     )
     return callback
+
+
+# -- the monthly report (R-CMP-9, R-CB-5) --------------------------------------------------------------
+
+
+def monthly_report_build(*, month=None, now: datetime | None = None) -> list:
+    """Build and store a month's statistics for every community and for the whole company, then
+    tell the property supervisors and CS center managers (their community's) and the leadership
+    (the company's) where to find them. Beat runs it at 08:00 on the 1st for the previous month.
+
+    Idempotent: a rebuilt month replaces its files (one row per community and month, the old
+    file deleted), so a rerun never duplicates them. Each file is written in its own transaction.
+    """
+    from io import BytesIO
+
+    from django.core.files.base import ContentFile
+    from django.urls import reverse
+
+    from complaints import exports, reports
+    from complaints.models import MonthlyReport
+
+    now = now or timezone.now()
+    month = month or reports.Month.of(timezone.localdate(now)).previous
+    built = []
+    with translation.override(settings.LANGUAGE_CODE):
+        targets = [
+            (c, Complaint.objects.filter(community=c), [c]) for c in Community.objects.order_by("name")
+        ]
+        targets.append((None, Complaint.objects.all(), list(Community.objects.order_by("name"))))
+        link = reverse("complaints:report-archive")
+        for community, scope, communities in targets:
+            report = reports.monthly_report(scope=scope, month=month, now=now)
+            buffer = BytesIO()
+            exports.report_workbook(report, communities=communities).save(buffer)
+            code = community.code if community else "company"
+            name = f"complaint-statistics-{code}-{month}.xlsx"
+            with transaction.atomic():
+                row = (
+                    MonthlyReport.objects.select_for_update()
+                    .filter(community=community, month=month.first_day)
+                    .first()
+                )
+                if row is None:
+                    row = MonthlyReport(community=community, month=month.first_day)
+                elif row.file:
+                    row.file.delete(save=False)
+                row.complaints = report["figures"]["total"]
+                row.file.save(name, ContentFile(buffer.getvalue()), save=False)
+                row.save()
+                if community is None:
+                    recipients = _holders(Role.LEADERSHIP, None)
+                else:
+                    recipients = _holders(Role.PROPERTY_SUPERVISOR, community.pk) + _holders(
+                        Role.CS_MANAGER, community.pk
+                    )
+                where = community.name if community else _("the whole company")
+                notification_send(
+                    recipients=recipients,
+                    text=_("The complaint statistics of %(month)s for %(where)s are ready.")
+                    % {"month": month, "where": where},
+                    link=link,
+                )
+            built.append(row)
+    return built

@@ -6,16 +6,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from complaints import exports, forms, reports, selectors, services
-from complaints.models import Callback, Complaint
+from complaints.models import Callback, Complaint, MonthlyReport
 from propsvc.roles import Perm
 from propsvc.selectors import deadline_list_for_case
+from propsvc.tenancy import ALL, community_scope
 from reception.models import Kind, ReceptionRecord
 from reception.selectors import record_get_for_user
 
@@ -489,3 +490,35 @@ def monthly_report_export(request: HttpRequest) -> HttpResponse:
     _form, month, chosen, scope = _report_request(request)
     report = reports.monthly_report(scope=scope, month=month)
     return exports.report_response(report, communities=chosen)
+
+
+@login_required
+@permission_required(Perm.VIEW_STATISTICS, raise_exception=True)
+@require_GET
+def report_archive(request: HttpRequest) -> HttpResponse:
+    """The reports built on the 1st of each month, newest first."""
+    rows = [
+        r
+        for r in MonthlyReport.objects.visible_to(request.user).select_related("community")
+        if _may_read(request.user, r)
+    ]
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "complaints/report_archive.html", {"page": page})
+
+
+def _may_read(user, report: MonthlyReport) -> bool:
+    if report.community_id is None:  # the company's: company-level staff with the permission
+        return user.has_perm(Perm.VIEW_STATISTICS) and community_scope(user) is ALL
+    return user.has_perm(Perm.VIEW_STATISTICS, report.community)
+
+
+@login_required
+@permission_required(Perm.VIEW_STATISTICS, raise_exception=True)
+@require_GET
+def report_download(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(MonthlyReport.objects.visible_to(request.user), pk=pk)
+    if not _may_read(request.user, report):
+        raise Http404
+    return FileResponse(
+        report.file.open("rb"), as_attachment=True, filename=report.file.name.rsplit("/", 1)[-1]
+    )

@@ -24,6 +24,11 @@ app.conf.beat_schedule = {
         "task": "propsvc.tasks.sweep_deadlines",
         "schedule": float(settings.PROPSVC_SWEEP_SECONDS),
     },
+    # R-CMP-9: last month's complaint statistics, stored and announced at 08:00 on the 1st.
+    "build-monthly-complaint-reports": {
+        "task": "complaints.tasks.build_monthly_reports",
+        "schedule": crontab(day_of_month=1, hour=8, minute=0),
+    },
     # Escalations held back for supervisors who chose the hourly digest.
     "send-escalation-digests": {
         "task": "propsvc.tasks.send_digests",

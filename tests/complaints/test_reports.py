@@ -222,3 +222,68 @@ def test_it_exports_the_same_numbers_as_the_page(pete_client):
 def test_it_builds_the_page_in_a_fixed_number_of_queries(pete_client, django_assert_max_num_queries):
     with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(50):
         pete_client.get("/complaints/statistics/?month=2026-10")
+
+
+# -- the report that writes itself on the 1st ---------------------------------------------------------
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def test_it_builds_last_months_files_once_however_often_it_runs(month_of_complaints, media, community_a):
+    from django.contrib.auth import get_user_model
+
+    from complaints.models import MonthlyReport
+    from propsvc.models import Community, Notification
+
+    _member("lena", None, Role.LEADERSHIP)
+    first_of_november = datetime.datetime(2026, 11, 1, 8, 0, tzinfo=SHANGHAI)
+    with time_machine.travel(first_of_november, tick=False):
+        services.monthly_report_build()
+        services.monthly_report_build()  # a rerun replaces, never duplicates
+    reports_ = MonthlyReport.objects.all()
+    assert reports_.count() == Community.objects.count() + 1  # every community and the company
+    assert {r.month for r in reports_} == {datetime.date(2026, 10, 1)}
+    assert len(list(media.rglob("*.xlsx"))) == reports_.count()
+    mine = reports_.get(community=community_a)
+    assert mine.complaints == 4
+    users = get_user_model().objects
+    assert Notification.objects.filter(
+        recipient=users.get(username="pete"), link="/complaints/statistics/files/"
+    ).exists()
+    assert Notification.objects.filter(recipient=users.get(username="lena")).exists()
+
+
+def test_it_lets_only_the_right_people_download_a_stored_report(
+    client, month_of_complaints, media, community_b, carol
+):
+    from django.contrib.auth import get_user_model
+
+    from complaints.models import MonthlyReport
+
+    with time_machine.travel(datetime.datetime(2026, 11, 1, 8, 0, tzinfo=SHANGHAI), tick=False):
+        services.monthly_report_build()
+    pete = get_user_model().objects.get(username="pete")
+    client.force_login(pete)
+    page = client.get("/complaints/statistics/files/")
+    listed = {r.community_id for r in page.context["page"]}
+    assert listed == {pete.memberships.get().community_id}  # not B's, not the company's
+    own = MonthlyReport.objects.get(community_id=pete.memberships.get().community_id)
+    r = client.get(f"/complaints/statistics/files/{own.pk}/")
+    assert r.status_code == 200 and "attachment" in r["Content-Disposition"]
+    other = MonthlyReport.objects.get(community=community_b)
+    assert client.get(f"/complaints/statistics/files/{other.pk}/").status_code == 404
+    company = MonthlyReport.objects.get(community__isnull=True)
+    assert client.get(f"/complaints/statistics/files/{company.pk}/").status_code == 404
+
+
+def test_it_schedules_the_monthly_report_at_eight_on_the_first():
+    from propsvc.celery import app
+
+    entry = app.conf.beat_schedule["build-monthly-complaint-reports"]
+    assert entry["task"] == "complaints.tasks.build_monthly_reports"
+    schedule = entry["schedule"]
+    assert (schedule.day_of_month, schedule.hour, schedule.minute) == ({1}, {8}, {0})
