@@ -1175,6 +1175,7 @@ def monthly_report_build(*, month=None, now: datetime | None = None) -> list:
                 row = (
                     MonthlyReport.objects.select_for_update()
                     .filter(community=community, month=month.first_day)
+                    .order_by("pk")  # not Meta.ordering's join: FOR UPDATE refuses an outer join
                     .first()
                 )
                 if row is None:

@@ -287,3 +287,16 @@ def test_it_schedules_the_monthly_report_at_eight_on_the_first():
     assert entry["task"] == "complaints.tasks.build_monthly_reports"
     schedule = entry["schedule"]
     assert (schedule.day_of_month, schedule.hour, schedule.minute) == ({1}, {8}, {0})
+
+
+def test_it_reports_the_time_to_resolve(month_of_complaints):
+    figures = reports.complaint_figures(scope=month_of_complaints, month=OCTOBER, now=NOW)
+    # A: 47 h 59 min; B's result was superseded when its call-back reopened it, so only A counts
+    assert figures["resolved_n"] == 1
+    assert figures["median_hours"] == figures["mean_hours"] == 48.0
+
+
+def test_it_counts_complaints_by_community(month_of_complaints, community_a):
+    figures = reports.complaint_figures(scope=month_of_complaints, month=OCTOBER, now=NOW)
+    assert figures["by_community"] == {community_a.pk: 4}
+    assert figures["community_names"] == {community_a.pk: "阳光花园"}
