@@ -192,7 +192,7 @@ def report_workbook(report: dict, *, communities) -> Workbook:
     cb = report["callbacks"]
     ws = workbook.create_sheet(_("Call-backs"))
     for label, value in [
-        (_("Call-backs due"), cb["due"]),
+        (_("Call-backs due this month"), cb["due"]),
         (_("Call-backs done"), cb["done"]),
         (_("Done on time"), cb["on_time"]["on_time"]),
         (_("Unreachable"), cb["unreachable"]),

@@ -114,7 +114,7 @@ def complaint_figures(*, scope: QuerySet[Complaint], month: Month, now: datetime
         untriaged=Count("pk", filter=Q(validity="")),
         closed=Count("pk", filter=Q(status=Complaint.Status.CLOSED)),
         reopened=Count("pk", filter=Q(reopen_count__gt=0)),
-        paused=Count("pk", filter=Q(paused_seconds__gt=0)),
+        paused=Count("pk", filter=Q(paused_seconds__gt=0) | Q(status=Complaint.Status.PAUSED)),
         paused_seconds=Sum("paused_seconds", default=0),
     )
     for field in BREAKDOWNS:
