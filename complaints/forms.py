@@ -460,10 +460,15 @@ class ComplaintFilterForm(forms.Form):
         label=_("Responsible department"), choices=[("", _("All")), *Department.Kind.choices], required=False
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
-    # Drill-down from the statistics: the communities the figure counted (within what the user sees).
+    # Drill-downs from the statistics: the communities the figure counted (within what the user
+    # sees), and the figures that are not plain filters.
     community = forms.ModelMultipleChoiceField(
         queryset=Community.objects.all(), required=False, widget=forms.MultipleHiddenInput
     )
+    reopened = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    paused = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    open_at = forms.DateField(required=False, input_formats=["%Y-%m"], widget=forms.HiddenInput)
+    overdue_at = forms.DateField(required=False, input_formats=["%Y-%m"], widget=forms.HiddenInput)
 
     def clean_month(self):
         value = self.cleaned_data.get("month")

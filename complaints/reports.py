@@ -154,18 +154,29 @@ def time_to_resolve(received: QuerySet[Complaint]) -> dict:
     }
 
 
-def open_at_month_end(*, scope: QuerySet[Complaint], month: Month) -> dict:
-    """Complaints received by the end of the month and not closed by then; and of those, the ones
-    with a deadline past due and unmet at that moment. One query."""
+def open_at(scope: QuerySet[Complaint], month: Month) -> QuerySet[Complaint]:
+    """Complaints received by the end of the month and not closed by then."""
     end = month.end
-    still_open = scope.filter(received_at__lt=end).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end))
-    overdue_rows = Deadline.objects.filter(
-        content_type=ContentType.objects.get_for_model(Complaint),
-        due_at__lt=end,
+    return scope.filter(received_at__lt=end).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end))
+
+
+def _overdue_at_end(month: Month) -> Q:
+    """Has a ledger row due before the month's end and not met by then."""
+    end = month.end
+    rows = Deadline.objects.filter(
+        content_type=ContentType.objects.get_for_model(Complaint), due_at__lt=end
     ).filter(Q(met_at__isnull=True) | Q(met_at__gte=end))
-    return still_open.aggregate(
-        open_at_end=Count("pk"),
-        overdue_at_end=Count("pk", filter=Q(pk__in=Subquery(overdue_rows.values("object_id")))),
+    return Q(pk__in=Subquery(rows.values("object_id")))
+
+
+def overdue_at(scope: QuerySet[Complaint], month: Month) -> QuerySet[Complaint]:
+    return open_at(scope, month).filter(_overdue_at_end(month))
+
+
+def open_at_month_end(*, scope: QuerySet[Complaint], month: Month) -> dict:
+    """Open at the end of the month, and of those the overdue ones. One query."""
+    return open_at(scope, month).aggregate(
+        open_at_end=Count("pk"), overdue_at_end=Count("pk", filter=_overdue_at_end(month))
     )
 
 

@@ -50,6 +50,11 @@ class ComplaintFilter:
     overdue: bool = False
     q: str = ""
     view: str = ""  # a queue: see QUEUES
+    # Drill-downs from the monthly statistics (complaints.reports)
+    reopened: bool = False
+    paused: bool = False
+    open_at: date | None = None  # open at the end of this month
+    overdue_at: date | None = None  # overdue at the end of this month
 
 
 QUEUES = {
@@ -139,6 +144,7 @@ def complaint_list(*, user, filters: ComplaintFilter) -> QuerySet[Complaint]:
         qs = qs.filter(department__kind=filters.department_kind)
     if filters.overdue:
         qs = qs.filter(is_overdue=True)
+    qs = _drill(qs, filters)
     if filters.q:
         text = filters.q.strip()
         match = (
@@ -151,6 +157,20 @@ def complaint_list(*, user, filters: ComplaintFilter) -> QuerySet[Complaint]:
             match |= Q(pk=int(text[2:]))
         qs = qs.filter(match)
     return qs.order_by("-received_at", "-pk")
+
+
+def _drill(qs, filters: ComplaintFilter):
+    from complaints import reports
+
+    if filters.reopened:
+        qs = qs.filter(reopen_count__gt=0)
+    if filters.paused:
+        qs = qs.filter(Q(paused_seconds__gt=0) | Q(status=Complaint.Status.PAUSED))
+    if filters.open_at:
+        qs = reports.open_at(qs, reports.Month.of(filters.open_at))
+    if filters.overdue_at:
+        qs = reports.overdue_at(qs, reports.Month.of(filters.overdue_at))
+    return qs
 
 
 def complaint_rows_for_export(*, user, filters: ComplaintFilter):
@@ -278,6 +298,16 @@ def five_clears(*, complaint: Complaint, events, work_orders) -> list[dict]:
 
 def handler_role_labels(complaint: Complaint) -> str:
     return "、".join(str(Role(r).label) for r in sorted(handler_roles(complaint)))
+
+
+def callback_list_done(*, user, communities=None, start, end) -> QuerySet[Callback]:
+    """Call-backs done between start and end — the statistics' drill-down of "call-backs done"."""
+    return (
+        Callback.objects.filter(status=Callback.Status.DONE, done_at__gte=start, done_at__lt=end)
+        .filter(complaint__in=complaint_visible_to(user).in_communities(communities))
+        .select_related("complaint__unit__building", "complaint__owner", "community", "assigned_to")
+        .order_by("done_at", "pk")
+    )
 
 
 def callback_list_due(*, user, communities=None, mine: bool = False) -> QuerySet[Callback]:

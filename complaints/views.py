@@ -108,6 +108,10 @@ def _filters(request):
         overdue=data.get("overdue", False),
         q=data.get("q", ""),
         view=data.get("view", ""),
+        reopened=data.get("reopened", False),
+        paused=data.get("paused", False),
+        open_at=data.get("open_at"),
+        overdue_at=data.get("overdue_at"),
     )
 
 
@@ -153,11 +157,19 @@ def complaint_export(request: HttpRequest) -> HttpResponse:
 @require_GET
 def callback_list(request: HttpRequest) -> HttpResponse:
     mine = request.GET.get("mine") == "1"
-    callbacks = selectors.callback_list_due(
-        user=request.user, communities=request.workplace.current_ids, mine=mine
-    )
+    form = forms.ComplaintFilterForm(request.GET or None)
+    month = form.cleaned_data.get("month") if form.is_valid() else None
+    communities = [c.pk for c in form.cleaned_data.get("community") or []] if form.is_valid() else []
+    communities = communities or request.workplace.current_ids
+    if month:  # the statistics' drill-down: the month's recorded call-backs
+        period = reports.Month.of(month)
+        callbacks = selectors.callback_list_done(
+            user=request.user, communities=communities, start=period.start, end=period.end
+        )
+    else:
+        callbacks = selectors.callback_list_due(user=request.user, communities=communities, mine=mine)
     page = Paginator(callbacks, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "complaints/callbacks.html", {"page": page, "mine": mine})
+    return render(request, "complaints/callbacks.html", {"page": page, "mine": mine, "month": month})
 
 
 # -- the detail page and its actions -------------------------------------------------------------
@@ -469,6 +481,7 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
         "report": report,
         "communities": chosen,
         "drill": _drill_query(month, chosen),
+        "key_links": _key_links(month, chosen),
     }
     return render(request, "complaints/report.html", ctx)
 
@@ -481,6 +494,28 @@ def _drill_query(month, communities) -> str:
     query["month"] = str(month)
     query.setlist("community", [str(c.pk) for c in communities])
     return query.urlencode()
+
+
+def _key_links(month, communities) -> dict[str, str]:
+    """The list behind each key figure (the rates link to the valid complaints they are read from)."""
+    from django.http import QueryDict
+
+    places = QueryDict(mutable=True)
+    places.setlist("community", [str(c.pk) for c in communities])
+    received = _drill_query(month, communities)
+    return {
+        "total": received,
+        "valid": f"{received}&validity=valid",
+        "invalid": f"{received}&validity=invalid",
+        "resolve_rate": f"{received}&validity=valid&severity=general",
+        "first_response_rate": received,
+        "open_at_end": f"{places.urlencode()}&open_at={month}",
+        "overdue_at_end": f"{places.urlencode()}&overdue_at={month}",
+        "median_hours": f"{received}&validity=valid",
+        "mean_hours": f"{received}&validity=valid",
+        "paused": f"{received}&paused=on",
+        "reopened": f"{received}&reopened=on",
+    }
 
 
 @login_required

@@ -30,3 +30,12 @@ def hours(seconds) -> str:
         return f"{int(seconds) / 3600:.1f}"
     except (TypeError, ValueError):
         return ""
+
+
+@register.filter
+def get_item(mapping, key):
+    """mapping[key] in a template, or "" when it is missing."""
+    try:
+        return mapping.get(key, "")
+    except AttributeError:
+        return ""

@@ -300,3 +300,15 @@ def test_it_counts_complaints_by_community(month_of_complaints, community_a):
     figures = reports.complaint_figures(scope=month_of_complaints, month=OCTOBER, now=NOW)
     assert figures["by_community"] == {community_a.pk: 4}
     assert figures["community_names"] == {community_a.pk: "阳光花园"}
+
+
+def test_it_drills_every_key_figure_down_to_a_list_of_the_same_size(pete_client):
+    with time_machine.travel(NOW, tick=False):
+        r = pete_client.get("/complaints/statistics/?month=2026-10")
+        rows = {row["key"]: row["current"] for row in r.context["report"]["key_rows"]}
+        links = r.context["key_links"]
+        for key in ("total", "valid", "invalid", "open_at_end", "overdue_at_end", "reopened", "paused"):
+            listed = pete_client.get(f"/complaints/?{links[key]}").context["page"].paginator.count
+            assert listed == rows[key], key
+        done = pete_client.get("/complaints/callbacks/?month=2026-10").context["page"].paginator.count
+        assert done == rows["callbacks_done"]
