@@ -612,8 +612,8 @@ def complaint_issue_work_order(
         raise ComplaintError(str(exc)) from exc
     if responsible_person is not None:
         complaint.assignee = responsible_person
-    if complaint.analysis:
-        deadline_meet(case=complaint, kind=KIND_LEADER, by=by)
+    if complaint.analysis and Role.LEADERSHIP in roles_of(by):
+        deadline_meet(case=complaint, kind=KIND_LEADER, by=by)  # only the leader meets the leader's row
     _event(
         complaint,
         kind="complaint.work_order",
@@ -1036,6 +1036,11 @@ def callback_record(
         return callback
     if assignee is None:
         raise ComplaintError(_("The owner is not satisfied: choose who will fix it."))
+    if not Membership.objects.filter(user=assignee, community_id=complaint.community_id).exists():
+        raise ComplaintError(
+            _("Choose someone who works in %(community)s to fix it.")
+            % {"community": complaint.community.name}
+        )
     fix_note = _required(fix_note, _("The owner is not satisfied: write down what will be done, or why not."))
     if next_callback_at is None:
         raise ComplaintError(_("The owner is not satisfied: fix the next call-back time."))
@@ -1096,7 +1101,8 @@ def callback_unreachable(*, callback_id: int, by, attempted_at: datetime, note: 
         deadline_meet(case=complaint, by=by)
         complaint.save()
         return callback
-    retry = next_call_time(_local(attempted_at) + timedelta(days=1))
+    # the next day at the same time — never in the past when the attempt was recorded late
+    retry = next_call_time(max(attempted_at + timedelta(days=1), timezone.now() + timedelta(minutes=30)))
     callback.planned_at = retry
     callback.save()
     deadline_reschedule(case=complaint, kind=KIND_CALLBACK, due_at=retry)
