@@ -211,6 +211,19 @@ def report_workbook(report: dict, *, communities) -> Workbook:
     ]:
         ws.append([label, cb[f"{field}_satisfied"], cb[f"{field}_basic"], cb[f"{field}_dissatisfied"]])
     ws.column_dimensions["A"].width = 52
+    if report.get("callbacks_by_community"):
+        ws = workbook.create_sheet(_("Call-backs by community"))
+        ws.append(
+            [_("Community"), _("Call-backs due this month"), _("Call-backs done"), _("Unreachable"),
+             _("Satisfied"), _("Basically satisfied"), _("Dissatisfied"), _("Dissatisfied, still open"),
+             _("Call-back satisfaction (satisfied or basically satisfied, %)")]
+        )  # fmt: skip
+        for row in report["callbacks_by_community"]:
+            ws.append(
+                [row["name"], row["due"], row["done"], row["unreachable"], row["satisfied"], row["basic"],
+                 row["dissatisfied"], row["dissatisfied_open"], row["satisfaction_rate"]]
+            )  # fmt: skip
+        ws.column_dimensions["A"].width = 16
     return workbook
 
 

@@ -304,6 +304,7 @@ def monthly_report(*, scope: QuerySet[Complaint], month: Month, now: datetime | 
         "figures": complaints["current"],
         "callbacks": callbacks["current"],
         "key_rows": rows,
+        "callbacks_by_community": callback_figures_by_community(scope=scope, month=month),
         "trend": trend_rows,
         "pareto": pareto_rows,
         "chart": {  # what the page's charts draw (json_script)
@@ -381,4 +382,51 @@ def breakdowns(figures: dict) -> list[dict]:
             for key, n in sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
         ]
         out.append({"field": field, "title": title, "rows": rows})
+    return out
+
+
+def callback_figures_by_community(
+    *, scope: QuerySet[Complaint], month: Month, now: datetime | None = None
+) -> list:
+    """R-CB-5 per community: the month's call-backs, one row per community — three queries (those
+    due, grouped; the recorded ones, grouped; the communities' names) whatever their number."""
+    callbacks = Callback.objects.filter(complaint__in=Subquery(scope.values("pk")))
+    due = dict(
+        callbacks.filter(planned_at__gte=month.start, planned_at__lt=month.end)
+        .order_by()
+        .values("community")
+        .annotate(n=Count("pk"))
+        .values_list("community", "n")
+    )
+    done = (
+        callbacks.filter(done_at__gte=month.start, done_at__lt=month.end)
+        .order_by()
+        .values("community", "community__name")
+        .annotate(
+            done=Count("pk", filter=Q(status=Callback.Status.DONE)),
+            unreachable=Count("pk", filter=Q(status=Callback.Status.UNREACHABLE)),
+            satisfied=Count("pk", filter=Q(satisfaction=Rating.SATISFIED)),
+            basic=Count("pk", filter=Q(satisfaction=Rating.BASIC)),
+            dissatisfied=Count("pk", filter=Q(satisfaction=Rating.DISSATISFIED)),
+            dissatisfied_closed=Count(
+                "pk", filter=Q(satisfaction=Rating.DISSATISFIED, complaint__status=Complaint.Status.CLOSED)
+            ),
+        )
+    )
+    rows = {row["community"]: dict(row) for row in done}
+    names = dict(scope.order_by().values_list("community", "community__name").distinct())
+    out = []
+    for community_id in sorted(
+        set(due) | set(rows), key=lambda pk: names.get(pk) or rows[pk]["community__name"]
+    ):
+        empty = dict.fromkeys(
+            ("done", "unreachable", "satisfied", "basic", "dissatisfied", "dissatisfied_closed"), 0
+        )
+        row = rows.get(community_id) or empty
+        row["community"] = community_id
+        row["name"] = names[community_id]
+        row["due"] = due.get(community_id, 0)
+        row["satisfaction_rate"] = _rate(row["satisfied"] + row["basic"], row["done"])
+        row["dissatisfied_open"] = row["dissatisfied"] - row["dissatisfied_closed"]
+        out.append(row)
     return out

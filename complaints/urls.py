@@ -11,6 +11,7 @@ urlpatterns = [
     path("callbacks/", views.callback_list, name="callbacks"),
     path("statistics/", views.monthly_report, name="report"),
     path("statistics/export/", views.monthly_report_export, name="report-export"),
+    path("statistics/callbacks/", views.callback_report, name="callback-report"),
     path("statistics/files/", views.report_archive, name="report-archive"),
     path("statistics/files/<int:pk>/", views.report_download, name="report-download"),
     path("from-record/<int:record_pk>/", views.complaint_from_record, name="from-record"),

@@ -557,3 +557,19 @@ def report_download(request: HttpRequest, pk: int) -> HttpResponse:
     return FileResponse(
         report.file.open("rb"), as_attachment=True, filename=report.file.name.rsplit("/", 1)[-1]
     )
+
+
+@login_required
+@permission_required(Perm.VIEW_STATISTICS, raise_exception=True)
+@require_GET
+def callback_report(request: HttpRequest) -> HttpResponse:
+    """R-CB-5: the month's call-backs per community, for the leadership."""
+    form, month, chosen, scope = _report_request(request)
+    ctx = {
+        "form": form,
+        "month": month,
+        "communities": chosen,
+        "rows": reports.callback_figures_by_community(scope=scope, month=month),
+        "total": reports.callback_figures(scope=scope, month=month),
+    }
+    return render(request, "complaints/callback_report.html", ctx)
