@@ -13,20 +13,16 @@ from complaints.selectors import QUEUES
 from complaints.services import within_call_hours
 from propsvc.models import Community, Department, Membership
 from propsvc.validators import normalize_mobile, validate_cn_mobile
-from reception.forms import DATETIME_FORMAT, CommunityChoiceField, DepartmentChoiceField
+from reception.forms import (
+    DATETIME_FORMAT,
+    CommunityChoiceField,
+    DepartmentChoiceField,
+    _datetime_widget,
+    _future,
+)
 from reception.models import Channel
 
 CALL_HOURS_ERROR = _("No calls or home visits after 22:00 or before 08:00; choose a time in between.")
-
-
-def _datetime_widget(**attrs):
-    return forms.DateTimeInput(attrs={"type": "datetime-local", **attrs}, format=DATETIME_FORMAT)
-
-
-def _future(value, message):
-    if value is not None and value <= timezone.now():
-        raise forms.ValidationError(message, code="past")
-    return value
 
 
 def _textarea(rows=2):
