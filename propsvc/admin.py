@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from propsvc.models import (
+    AuditEntry,
     Community,
     Deadline,
     Department,
@@ -102,4 +103,22 @@ class DigestItemAdmin(admin.ModelAdmin):
     readonly_fields = ["recipient", "text", "link", "created_at", "sent_at", "token"]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read only: the audit trail is append-only (no add, change or delete, not even for superusers)."""
+
+    list_display = ["at", "kind", "actor", "community", "address"]
+    list_filter = ["kind"]
+    readonly_fields = ["at", "kind", "actor", "community", "address", "data"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -29,6 +29,16 @@ app.conf.beat_schedule = {
         "task": "complaints.tasks.build_monthly_reports",
         "schedule": crontab(day_of_month=1, hour=8, minute=0),
     },
+    # R-VIO-7: last month's charges to collect, to finance (daily, so a missed month end is made up).
+    "build-violation-charge-lists": {
+        "task": "violations.tasks.build_charge_lists",
+        "schedule": crontab(hour=6, minute=10),
+    },
+    # R-VIO-8: closed violations are kept one year (general) or five (major), then removed.
+    "purge-expired-violations": {
+        "task": "violations.tasks.purge_expired_violations",
+        "schedule": crontab(hour=2, minute=40),
+    },
     # Escalations held back for supervisors who chose the hourly digest.
     "send-escalation-digests": {
         "task": "propsvc.tasks.send_digests",

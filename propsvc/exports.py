@@ -17,3 +17,22 @@ def stream_workbook(workbook, *, filename: str) -> FileResponse:
     workbook.save(handle)
     handle.seek(0)
     return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def safe_row(sheet, values) -> list:
+    """A row for a write-only sheet in which text that Excel would run as a formula (= + - @ at the
+    start) is written as plain text."""
+    from openpyxl.cell import WriteOnlyCell
+
+    row = []
+    for value in values:
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            row.append(cell)
+        else:
+            row.append(value)
+    return row

@@ -412,3 +412,64 @@ class DigestItem(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    """Append-only: no bulk update or delete through the ORM (and a trigger on PostgreSQL)."""
+
+    def update(self, **kwargs):
+        raise AuditEntry.Immutable("audit entries cannot be changed")
+
+    def delete(self):
+        raise AuditEntry.Immutable("audit entries cannot be deleted")
+
+
+class AuditEntry(models.Model):
+    """One sensitive action (a retention removal, …): who, when, what, from where. Append-only.
+
+    `data` holds counts and ids, never personal data. Written by propsvc.services.audit_write.
+    """
+
+    class Immutable(Exception):
+        pass
+
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: the system (a scheduled job)."),
+    )
+    kind = models.CharField(_("action"), max_length=50)
+    community = models.ForeignKey(
+        Community,
+        verbose_name=_("community"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        indexes = [models.Index(fields=["kind", "-at"], name="audit_kind_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise self.Immutable("audit entries cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise self.Immutable("audit entries cannot be deleted")

@@ -28,6 +28,8 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("System administrator")
 
 
+ALL_STAFF = frozenset(Role)
+
 # Company-level roles see every community (DOMAIN.md: quality, leadership, finance);
 # the system administrator manages staff and settings for the whole company.
 COMPANY_ROLES = frozenset({Role.QUALITY, Role.LEADERSHIP, Role.FINANCE, Role.ADMIN})
@@ -54,9 +56,16 @@ class Perm:
     ISSUE_COMPLAINT_ORDER = "complaints.issue_complaint_order"
     CALL_BACK = "complaints.call_back"
     VIEW_STATISTICS = "complaints.view_statistics"
+    REGISTER_VIOLATION = "violations.register_violation"
+    VIEW_VIOLATIONS = "violations.view_violations"
+    PERSUADE_OWNER = "violations.persuade_owner"
+    HANDLE_VIOLATION = "violations.handle_violation"
+    REINSPECT_VIOLATION = "violations.reinspect_violation"
+    SIGN_PENALTY = "violations.sign_penalty"
+    FOLLOW_UP_OWNER = "violations.follow_up_owner"
+    VIEW_CHARGES = "violations.view_charges"
+    VIEW_VIOLATION_STATISTICS = "violations.view_violation_statistics"
 
-
-ALL_STAFF = frozenset(Role)
 
 # The customer-service line: who logs owner contacts and follows them to the end.
 DESK_ROLES = frozenset(
@@ -72,6 +81,14 @@ DESK_ROLES = frozenset(
 
 # Who handles complaints (R-CMP-5): the property supervisor, the CS center manager, quality.
 HANDLER_ROLES = frozenset({Role.PROPERTY_SUPERVISOR, Role.CS_MANAGER, Role.QUALITY})
+
+# Everyone who works in a community (and the administrator): any of them who sees a violation
+# persuades the owner to stop and may register it (R-VIO-5).
+COMMUNITY_STAFF = (ALL_STAFF - COMPANY_ROLES) | {Role.ADMIN}
+
+# R-VIO-6: only the property company manager (a leadership member) or the CS center manager
+# may decide a penalty.
+PENALTY_SIGNERS = frozenset({Role.CS_MANAGER, Role.LEADERSHIP})
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     # The register: unit, owner name and masked phone — what the front desk needs.
@@ -107,6 +124,27 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Monthly complaint and call-back statistics (R-CMP-9, R-CB-5): the property supervisor for
     # their communities, the CS center manager for theirs, quality and leadership company-wide.
     Perm.VIEW_STATISTICS: frozenset(
+        {Role.PROPERTY_SUPERVISOR, Role.CS_MANAGER, Role.QUALITY, Role.LEADERSHIP}
+    ),
+    # Violations (R-VIO-*). Any staff member who sees one registers it and persuades the owner
+    # (R-VIO-5, R-VIO-6: other staff may only persuade). The property supervisor handles general
+    # ones on site, the CS center manager and the company's superiors (leadership) major ones
+    # (violations.services narrows by severity); stewards re-inspect on patrol. A penalty takes
+    # effect only when a PENALTY_SIGNER signs it. The CS line reaches out to the owner afterwards.
+    # Finance receives the monthly charges; the CS center manager keeps the copy.
+    Perm.REGISTER_VIOLATION: COMMUNITY_STAFF,
+    Perm.VIEW_VIOLATIONS: ALL_STAFF,
+    Perm.PERSUADE_OWNER: COMMUNITY_STAFF,
+    Perm.HANDLE_VIOLATION: frozenset({Role.PROPERTY_SUPERVISOR, Role.CS_MANAGER, Role.LEADERSHIP}),
+    Perm.REINSPECT_VIOLATION: frozenset(
+        {Role.AREA_STEWARD, Role.PROPERTY_SUPERVISOR, Role.CS_MANAGER, Role.LEADERSHIP}
+    ),
+    Perm.SIGN_PENALTY: PENALTY_SIGNERS,
+    Perm.FOLLOW_UP_OWNER: frozenset(
+        {Role.RECEPTIONIST, Role.PROPERTY_SUPERVISOR, Role.CS_SUPERVISOR, Role.CS_MANAGER}
+    ),
+    Perm.VIEW_CHARGES: frozenset({Role.FINANCE, Role.CS_MANAGER, Role.LEADERSHIP}),
+    Perm.VIEW_VIOLATION_STATISTICS: frozenset(
         {Role.PROPERTY_SUPERVISOR, Role.CS_MANAGER, Role.QUALITY, Role.LEADERSHIP}
     ),
 }

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from propsvc.errors import DomainError
-from propsvc.models import Deadline, DigestItem, Membership, Notification, StaffPreference
+from propsvc.models import AuditEntry, Deadline, DigestItem, Membership, Notification, StaffPreference
 from propsvc.roles import Role
 from propsvc.selectors import staff_may_choose_digest
 
@@ -507,3 +507,11 @@ def staff_preference_set(*, user, escalation_digest: bool) -> StaffPreference:
         user=user, defaults={"escalation_digest": escalation_digest}
     )
     return preference
+
+
+# -- the audit trail ------------------------------------------------------------------------------
+
+
+def audit_write(*, kind: str, actor=None, community=None, address: str | None = None, **data) -> AuditEntry:
+    """Append one entry to the audit trail in the caller's transaction (counts and ids, no personal data)."""
+    return AuditEntry.objects.create(kind=kind, actor=actor, community=community, address=address, data=data)

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "archives",
     "reception",
     "complaints",
+    "violations",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +181,7 @@ PROPSVC_DEADLINE_WARN_BEFORE = {
     "complaints.first_response": timedelta(hours=4),  # R-REC-3
     "complaints.resolve": timedelta(hours=8),  # R-CMP-4: 8 h before the 48-hour limit
     "complaints.callback": timedelta(hours=2),  # the call-back is on the caller's list 2 h before
+    "violations.rectification": timedelta(days=1),  # R-VIO-4: the re-inspection is due tomorrow
 }
 # R-CB-2: how long after the owner accepts the solution the call-back is due, per complaint
 # category ("default" for the others). A time that falls between 22:00 and 08:00 moves to 09:00.
@@ -194,6 +196,14 @@ PROPSVC_CALLBACK_DELAY = {
     "neighbours": timedelta(days=7),  # has the dispute really calmed down?
     "company": timedelta(days=3),
 }
+# Violations (R-VIO-*): photos (images only, checked by content) up to this size and number; days
+# for the CS center to reach out to the owner after a penalty (R-VIO-6); days to decide what follows
+# a failed re-inspection; days for a superior to sign a proposed penalty.
+PROPSVC_VIOLATION_PHOTO_MAX_BYTES = env_int("PROPSVC_VIOLATION_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
+PROPSVC_VIOLATION_PHOTOS_MAX = 9
+PROPSVC_VIOLATION_FOLLOW_UP_DAYS = env_int("PROPSVC_VIOLATION_FOLLOW_UP_DAYS", default=7)
+PROPSVC_VIOLATION_NEXT_STEP_DAYS = 3
+PROPSVC_VIOLATION_SIGN_DAYS = 3
 # Celery beat runs the deadline sweep this often (seconds).
 PROPSVC_SWEEP_SECONDS = env_int("PROPSVC_SWEEP_SECONDS", default=60)
 # Prefixed to notification links in emails, e.g. https://kf.example.com (empty: the path only).

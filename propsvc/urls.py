@@ -26,6 +26,7 @@ urlpatterns = [
     path("archives/", include("archives.urls")),
     path("reception/", include("reception.urls")),
     path("complaints/", include("complaints.urls")),
+    path("violations/", include("violations.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -97,7 +97,7 @@ def unit_lookup(request: HttpRequest) -> HttpResponse:
         ids = [int(chosen)]
     units = unit_search(user=request.user, text=text, communities=ids)
     ctx = {"units": units, "text": text, "limit": SEARCH_LIMIT}
-    return render(request, "reception/_unit_matches.html", ctx)
+    return render(request, "archives/_unit_matches.html", ctx)
 
 
 def _filters(request):

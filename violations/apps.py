@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ViolationsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "violations"
+    verbose_name = _("Violations")
