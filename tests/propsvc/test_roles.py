@@ -29,6 +29,15 @@ EXPECTED = {
     Perm.VIEW_RECORDS: DESK | {Role.QUALITY, Role.LEADERSHIP},
     Perm.HANDLE_RECORD: DESK,
     Perm.PROCESS_WORK_ORDER: {Role.DEPARTMENT_STAFF, Role.DEPARTMENT_HEAD},
+    # R-VIO-5, R-VIO-6: anyone in the community registers and persuades; only the CS center manager and
+    # the property company manager (leadership) sign a penalty.
+    Perm.REGISTER_VIOLATION: (set(Role) - COMPANY_ROLES) | {Role.ADMIN},
+    Perm.PERSUADE_OWNER: (set(Role) - COMPANY_ROLES) | {Role.ADMIN},
+    Perm.HANDLE_VIOLATION: {Role.PROPERTY_SUPERVISOR, Role.CS_MANAGER, Role.LEADERSHIP},
+    Perm.REINSPECT_VIOLATION: {Role.AREA_STEWARD, Role.PROPERTY_SUPERVISOR, Role.CS_MANAGER, Role.LEADERSHIP},
+    Perm.SIGN_PENALTY: {Role.CS_MANAGER, Role.LEADERSHIP},
+    Perm.FOLLOW_UP_OWNER: {Role.RECEPTIONIST, Role.PROPERTY_SUPERVISOR, Role.CS_SUPERVISOR, Role.CS_MANAGER},
+    Perm.VIEW_CHARGES: {Role.FINANCE, Role.CS_MANAGER, Role.LEADERSHIP},
 }
 
 
