@@ -34,17 +34,21 @@ def snapshot():
 
 
 @pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
     """Seed once for the module (it is the slow part); every test reads the same rows."""
-    with django_db_blocker.unblock():
+    from django.test import override_settings
+
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))  # demo photos, charge lists
+    with django_db_blocker.unblock(), media:
         seed()
         yield
         # the test database is shared by the session: leave it as we found it
         from complaints.models import Callback, Complaint, ComplaintEvent, ComplaintPause
         from propsvc.models import Deadline, DigestItem, Notification
         from reception.models import ReceptionEvent, ReceptionRecord, WorkOrder
+        from violations.models import ChargeList, Violation
 
-        later_apps = (ComplaintEvent, ComplaintPause, Callback, Complaint)
+        later_apps = (ChargeList, Violation, ComplaintEvent, ComplaintPause, Callback, Complaint)
         for model in (
             *later_apps,
             ReceptionEvent,

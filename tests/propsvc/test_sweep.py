@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection, connections
+from django.utils import timezone
 
 from propsvc.models import Deadline, Notification
 from propsvc.roles import Role
@@ -237,7 +238,9 @@ def test_it_sends_each_reminder_once_when_two_scans_race(transactional_db, commu
         pytest.skip("needs PostgreSQL: SQLite serialises writers, so two scans cannot race there")
     from propsvc.services import deadline_open
 
-    due_at = NOW + timedelta(hours=24)
+    # Real time, not NOW: deadline_open reads the clock (threads share no frozen time here), and a
+    # deadline already past when it is opened gets its reminder time at the due time.
+    due_at = timezone.now() + timedelta(hours=24)
     for _ in range(20):
         unit = UnitFactory(building__community=community_a)
         deadline_open(

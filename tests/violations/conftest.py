@@ -145,7 +145,11 @@ def register(by, community, *, unit=None, owner=None, **fields):
 
 def persuade(violation, by, *, reaction="refused", at_=None):
     return services.violation_persuade(
-        violation_id=violation.pk, by=by, at=at_ or MORNING - H / 2, reaction=reaction, note="劝导业主停止违章"
+        violation_id=violation.pk,
+        by=by,
+        at=at_ or MORNING - H / 2,
+        reaction=reaction,
+        note="劝导业主停止违章",
     )
 
 

@@ -70,12 +70,16 @@ def _lock(violation_id: int) -> Violation:
     )
 
 
+def _cannot_become(violation: Violation, new: str) -> ViolationError:
+    return ViolationError(
+        _("This violation is “%(status)s”; it cannot become “%(new)s”.")
+        % {"status": violation.get_status_display(), "new": Status(new).label}
+    )
+
+
 def _move(violation: Violation, new: str, *, kind: str, by, note: str = "", **data) -> None:
     if not violation.can_become(new):
-        raise ViolationError(
-            _("This violation is “%(status)s”; it cannot become “%(new)s”.")
-            % {"status": violation.get_status_display(), "new": Status(new).label}
-        )
+        raise _cannot_become(violation, new)
     old = violation.status
     violation.status = new
     _event(violation, kind=kind, by=by, from_status=old, to_status=new, note=note, **data)

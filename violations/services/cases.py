@@ -32,6 +32,7 @@ from violations.services.base import (
     Kind,
     Status,
     ViolationError,
+    _cannot_become,
     _end_of_day,
     _ensure,
     _ensure_handler,
@@ -528,6 +529,7 @@ def violation_follow_up(*, violation_id: int, by, method: str, at: datetime, att
     """R-VIO-6, R-VIO-1: after a penalty the CS center reaches out to the owner to ease relations."""
     violation = _lock(violation_id)
     _ensure(may_follow_up(violation, by), _("Only the customer service center reaches out to the owner."))
+    _ensure(violation.status != Status.CLOSED, _("A closed violation cannot be changed."))
     _ensure(
         violation.measures.filter(status=Measure.Status.EFFECTIVE).exists(),
         _("The follow-up comes after a penalty has taken effect."),
@@ -568,6 +570,10 @@ def violation_close(*, violation_id: int, by, note: str) -> Violation:
         else _("Only the property supervisor or a manager may close a violation."),
     )
     note = _required(note, _("Write how the violation ended."))
+    if violation.status == Status.RECTIFYING:
+        # RECTIFYING → CLOSED is the re-inspection's move (violation_reinspect): closing over a
+        # running deadline would leave its measure "running" on a closed case.
+        raise _cannot_become(violation, Status.CLOSED)
     if violation.status == Status.OPEN and not violation.measures.filter(kind=Kind.PERSUASION).exists():
         raise ViolationError(
             _("Record the persuasion first: a violation is closed once the owner has put it right.")

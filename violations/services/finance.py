@@ -80,9 +80,16 @@ def charge_list_build(*, month: Month | None = None, only_missing: bool = False)
     from violations.exports import charges_workbook_bytes
 
     month = month or Month.current().previous
+    communities = Community.objects.order_by("name")
+    if only_missing:
+        # The daily beat run (tasks.build_charge_lists) makes up only what a missed month end left
+        # out; a list already sent to finance stays as it is.
+        communities = communities.exclude(
+            pk__in=ChargeList.objects.filter(month=month.first).values("community_id")
+        )
     built = []
     with translation.override(settings.LANGUAGE_CODE):
-        for community in Community.objects.order_by("name"):
+        for community in communities:
             rows = list(charge_rows(community_id=community.pk, month=month))
             content = charges_workbook_bytes(community=community, month=month, rows=rows)
             built.append(_store_charge_list(community, month, rows, content))
