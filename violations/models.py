@@ -118,7 +118,8 @@ class Violation(TimeStampedModel):
     # measure that leaves the status as it is.
     NEXT = {
         Status.OPEN: {Status.RECTIFYING, Status.PENALTY_PROPOSED, Status.CLOSED},
-        Status.RECTIFYING: {Status.CLOSED, Status.NOT_RECTIFIED},  # re-inspection
+        # re-inspection (a major case found rectified by a steward goes back to the superiors to close)
+        Status.RECTIFYING: {Status.CLOSED, Status.NOT_RECTIFIED, Status.OPEN},
         Status.NOT_RECTIFIED: {Status.RECTIFYING, Status.PENALTY_PROPOSED},  # what follows if not
         Status.PENALTY_PROPOSED: {
             Status.PENALTY_EFFECTIVE,

@@ -156,8 +156,10 @@ def persuade(violation, by, *, reaction="refused", at_=None):
 @pytest.fixture
 def general_case(clock, stella, unit_a, owner_a):
     """A general violation at unit_a, registered by the steward at MORNING."""
-    return register(stella, unit_a.community, unit=unit_a, owner=owner_a, category="sanitation", subtype="piling",
-                    description="楼道堆放纸箱")  # fmt: skip
+    return register(
+        stella, unit_a.community, unit=unit_a, owner=owner_a,
+        category="sanitation", subtype="piling", description="楼道堆放纸箱",
+    )  # fmt: skip
 
 
 @pytest.fixture
@@ -166,5 +168,6 @@ def fire_lane(clock, stella, unit_a, owner_a, mona, leo):
     at unit_a's owner; mona and leo are the superiors told at once."""
     return register(
         stella, unit_a.community, unit=unit_a, owner=owner_a, location="3栋东侧消防通道",
-        threatens_safety=True, safety_note="消防车无法通行", caused_loss=True, loss_note="挡住车库门，邻居车辆刮伤",
+        threatens_safety=True, safety_note="消防车无法通行",
+        caused_loss=True, loss_note="挡住车库门，邻居车辆刮伤",
     )  # fmt: skip

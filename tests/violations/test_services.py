@@ -167,7 +167,10 @@ ALLOWED = {
 }
 # NEXT targets reached from another path: a refused penalty goes back to NOT_RECTIFIED when it was
 # proposed from there (test_it_returns_a_refused_penalty_to_where_it_was).
-ELSEWHERE = {S.PENALTY_PROPOSED: {S.NOT_RECTIFIED}}
+# Moves the general case of the table does not take: a refusal from "not rectified", and a major case
+# found rectified by a steward, which goes back to the superiors to close
+# (test_it_hands_a_rectified_major_case_back_to_the_superiors).
+ELSEWHERE = {S.PENALTY_PROPOSED: {S.NOT_RECTIFIED}, S.RECTIFYING: {S.OPEN}}
 TABLE_STEPS = ["persuade", "rectify", "rectified", "not_rectified", "propose", "sign", "refuse", "close"]
 
 
@@ -377,7 +380,8 @@ def test_it_sets_the_rectification_deadline_at_24_00_of_the_chosen_day(general_c
     assert row.due_at == end
     assert row.warn_at == end - settings.PROPSVC_DEADLINE_WARN_BEFORE["violations.rectification"]
     assert row.warn_at == datetime(2026, 11, 26, 0, 0, tzinfo=SHANGHAI)
-    assert row.responsible_user == pete and row.escalate_role == "property_supervisor"
+    # pete is the property supervisor: an escalation to his own role would reach nobody new.
+    assert row.responsible_user == pete and row.escalate_role == "cs_manager"
     assert row.link == f"/violations/{general_case.pk}/" and row.met_at is None
     assert fresh(general_case).status == S.RECTIFYING
     event = general_case.events.get(kind="violation.rectification_set")
@@ -1204,3 +1208,30 @@ def test_it_lists_the_overdue_rectifications(general_case, fire_lane, pete, stel
     assert list(selectors.violation_list(user=mona, filters=overdue)) == [general_case]
     rectify(general_case, pete, due_date=TODAY + 3 * DAY)
     assert list(selectors.violation_list(user=mona, filters=overdue)) == []
+
+
+def test_it_escalates_a_managers_general_deadline_to_the_property_supervisor(
+    general_case, stella, pete, mona
+):
+    """A rectification set by someone who is not the property supervisor escalates to them."""
+    persuade(general_case, stella)
+    services.violation_set_rectification(
+        violation_id=general_case.pk, by=mona, requirement="清理楼道", due_date=DUE
+    )
+    row = deadline(general_case, services.KIND_RECTIFICATION)
+    assert row.responsible_user == mona and row.escalate_role == "property_supervisor"
+
+
+def test_it_hands_a_rectified_major_case_back_to_the_superiors(fire_lane, stella, pete, mona, leo):
+    """R-VIO-5: a major case is closed by the superiors; a steward's "rectified" leaves it to them."""
+    persuade(fire_lane, stella)
+    services.violation_set_rectification(
+        violation_id=fire_lane.pk, by=pete, requirement="清走电动车", due_date=DUE
+    )
+    services.violation_reinspect(violation_id=fire_lane.pk, by=stella, rectified=True, note="已清走")
+    fire_lane.refresh_from_db()
+    assert fire_lane.status == Violation.Status.OPEN and fire_lane.closed_at is None
+    assert Notification.objects.filter(recipient=mona, text__contains=fire_lane.number).count() >= 2
+    services.violation_close(violation_id=fire_lane.pk, by=mona, note="复查已整改，结案")
+    fire_lane.refresh_from_db()
+    assert fire_lane.status == Violation.Status.CLOSED

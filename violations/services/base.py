@@ -91,8 +91,13 @@ def _required(value, message: str) -> str:
     return value.strip()
 
 
+def _case(violation: Violation) -> str:
+    """How a notification names the case: WZ000123 3栋2单元1101室：堵塞消防通道."""
+    return f"{violation.number} {violation.place}：{violation.get_subtype_display()}"
+
+
 def _title(violation: Violation, what: str) -> str:
-    return f"{what} · {violation.number} {violation.place}：{violation.get_subtype_display()}"[:200]
+    return f"{what} · {_case(violation)}"[:200]
 
 
 def _holders(roles, community_id: int) -> list:
@@ -167,8 +172,17 @@ def _pending(violation: Violation, kind=None) -> Measure | None:
     return qs.select_for_update().first()
 
 
-def _escalate_role(violation: Violation) -> str:
-    return Role.CS_MANAGER if violation.is_major else Role.PROPERTY_SUPERVISOR
+def _escalate_role(violation: Violation, responsible=None) -> str:
+    """Who hears of a missed deadline: the property supervisor for a general case, the CS center
+    manager for a major one — or when the property supervisor is the one responsible (an escalation
+    to oneself reaches nobody)."""
+    if violation.is_major:
+        return Role.CS_MANAGER
+    if responsible is not None and Role.PROPERTY_SUPERVISOR in roles_of(
+        responsible, community_id=violation.community_id
+    ):
+        return Role.CS_MANAGER
+    return Role.PROPERTY_SUPERVISOR
 
 
 def _end_of_day(day: date) -> datetime:

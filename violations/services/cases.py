@@ -33,6 +33,7 @@ from violations.services.base import (
     Status,
     ViolationError,
     _cannot_become,
+    _case,
     _end_of_day,
     _ensure,
     _ensure_handler,
@@ -45,6 +46,7 @@ from violations.services.base import (
     _required,
     _save_photos,
     _title,
+    closer_roles,
     may_close,
     may_follow_up,
     may_handle,
@@ -242,16 +244,17 @@ def violation_set_rectification(*, violation_id: int, by, requirement: str, due_
         link=violation.get_absolute_url(),
         due_at=due_at,
         responsible_user=by,
-        escalate_role=_escalate_role(violation),
+        escalate_role=_escalate_role(violation, by),
     )
     return measure
 
 
 @transaction.atomic
 def violation_reinspect(*, violation_id: int, by, rectified: bool, note: str) -> Measure:
-    """R-VIO-4: the re-inspection records rectified or not. Rectified closes the case; not
-    rectified leaves it “not rectified” with a deadline for the handler to decide what follows (a
-    new deadline or a penalty proposed to the superiors)."""
+    """R-VIO-4: the re-inspection records rectified or not. Rectified closes the case (a major one
+    only when a superior re-inspects; otherwise it goes back to them to close); not rectified leaves
+    it “not rectified” with a deadline for the handler to decide what follows (a new deadline or a
+    penalty proposed to the superiors)."""
     violation = _lock(violation_id)
     _ensure(
         may_reinspect(violation, by),
@@ -266,28 +269,42 @@ def violation_reinspect(*, violation_id: int, by, rectified: bool, note: str) ->
     measure.status = Measure.Status.RECTIFIED if rectified else Measure.Status.NOT_RECTIFIED
     measure.save()
     deadline_meet(case=violation, kind=KIND_RECTIFICATION, by=by, at=now)
-    if rectified:
+    if rectified and (not violation.is_major or may_close(violation, by)):
         _move(violation, Status.CLOSED, kind="violation.rectified", by=by, note=note)
         _close(violation, by, note)
         return measure
+    if rectified:
+        # R-VIO-5: a major case is closed by the superiors; a steward's re-inspection hands it back.
+        _move(violation, Status.OPEN, kind="violation.rectified", by=by, note=note)
+        violation.save(update_fields=["status", "updated_at"])
+        notification_send(
+            recipients=_holders(sorted(closer_roles(violation)), violation.community_id),
+            text=_("Rectified, to be closed: %(title)s") % {"title": _case(violation)},
+            link=violation.get_absolute_url(),
+        )
+        return measure
     _move(violation, Status.NOT_RECTIFIED, kind="violation.not_rectified", by=by, note=note)
     violation.save(update_fields=["status", "updated_at"])
+    _open_next_step(violation, responsible=measure.by)
+    notification_send(
+        recipients=[measure.by] if measure.by_id != by.pk else [],
+        text=_("Not rectified by the deadline: %(title)s") % {"title": _case(violation)},
+        link=violation.get_absolute_url(),
+    )
+    return measure
+
+
+def _open_next_step(violation: Violation, *, responsible) -> None:
     deadline_open(
         case=violation,
         community=violation.community,
         kind=KIND_NEXT_STEP,
         title=_title(violation, _("Not rectified: decide what follows")),
         link=violation.get_absolute_url(),
-        due_at=now + timedelta(days=settings.PROPSVC_VIOLATION_NEXT_STEP_DAYS),
-        responsible_user=measure.by,
+        due_at=timezone.now() + timedelta(days=settings.PROPSVC_VIOLATION_NEXT_STEP_DAYS),
+        responsible_user=responsible,
         escalate_role=Role.CS_MANAGER,
     )
-    notification_send(
-        recipients=[measure.by] if measure.by_id != by.pk else [],
-        text=_("Not rectified by the deadline: %(title)s") % {"title": _title(violation, violation.place)},
-        link=violation.get_absolute_url(),
-    )
-    return measure
 
 
 def _refused_ruling(violation: Violation) -> bool:
@@ -367,7 +384,7 @@ def violation_propose_penalty(
     notification_send(
         recipients=[u for u in _holders(sorted(PENALTY_SIGNERS), violation.community_id) if u.pk != by.pk],
         text=_("Penalty to sign: %(penalty)s for %(title)s")
-        % {"penalty": measure.get_kind_display(), "title": _title(violation, violation.place)},
+        % {"penalty": measure.get_kind_display(), "title": _case(violation)},
         link=violation.get_absolute_url(),
         email=True,
     )
@@ -420,7 +437,7 @@ def violation_sign_penalty(*, violation_id: int, by, note: str = "") -> Measure:
     notification_send(
         recipients=[measure.by] if measure.by_id != by.pk else [],
         text=_("Penalty signed: %(penalty)s for %(title)s")
-        % {"penalty": measure.get_kind_display(), "title": _title(violation, violation.place)},
+        % {"penalty": measure.get_kind_display(), "title": _case(violation)},
         link=violation.get_absolute_url(),
     )
     return measure
@@ -448,15 +465,18 @@ def violation_refuse_penalty(*, violation_id: int, by, note: str) -> Measure:
     _event(violation, kind="violation.penalty_refused", by=by, from_status=old, to_status=back, note=note)
     violation.save(update_fields=["status", "updated_at"])
     deadline_meet(case=violation, kind=KIND_SIGN, by=by)
+    if back == Status.NOT_RECTIFIED:  # still not rectified: what follows is to be decided again
+        _open_next_step(violation, responsible=measure.by)
     notification_send(
         recipients=[measure.by] if measure.by_id != by.pk else [],
-        text=_("Penalty not approved: %(title)s") % {"title": _title(violation, violation.place)},
+        text=_("Penalty not approved: %(title)s") % {"title": _case(violation)},
         link=violation.get_absolute_url(),
     )
     return measure
 
 
 def _effective(violation: Violation, kind: str) -> Measure:
+    _ensure(violation.status != Status.CLOSED, _("A closed violation cannot be changed."))
     measure = violation.measures.filter(kind=kind, status=Measure.Status.EFFECTIVE).select_for_update().last()
     if measure is None:
         raise ViolationError(_("No signed %(penalty)s is in effect.") % {"penalty": Measure.Kind(kind).label})
@@ -574,7 +594,8 @@ def violation_close(*, violation_id: int, by, note: str) -> Violation:
         # RECTIFYING → CLOSED is the re-inspection's move (violation_reinspect): closing over a
         # running deadline would leave its measure "running" on a closed case.
         raise _cannot_become(violation, Status.CLOSED)
-    if violation.status == Status.OPEN and not violation.measures.filter(kind=Kind.PERSUASION).exists():
+    put_right = Q(kind=Kind.PERSUASION) | Q(status=Measure.Status.RECTIFIED)
+    if violation.status == Status.OPEN and not violation.measures.filter(put_right).exists():
         raise ViolationError(
             _("Record the persuasion first: a violation is closed once the owner has put it right.")
         )
@@ -585,7 +606,9 @@ def violation_close(*, violation_id: int, by, note: str) -> Violation:
         if any(m.kind == Kind.LEGAL and not m.lawyer_letter_on for m in effective):
             raise ViolationError(_("Send the lawyer's letter before closing."))
         last_signed = max(m.signed_at for m in effective)
-        if not violation.follow_ups.filter(at__gte=last_signed).exists():
+        # The follow-up form keeps minutes only: one in the minute of the signature counts.
+        since = timezone.localtime(last_signed).replace(second=0, microsecond=0)
+        if not violation.follow_ups.filter(at__gte=since).exists():
             raise ViolationError(
                 _("Reach out to the owner after the penalty (R-VIO-6) and record it before closing.")
             )
