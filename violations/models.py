@@ -374,6 +374,16 @@ class Measure(models.Model):
     def is_penalty(self) -> bool:
         return self.kind in self.PENALTIES
 
+    @property
+    def due_day(self):
+        """The last day of a rectification (it runs to 24:00 of that day, R-TIME-1): what staff and
+        owners read, rather than 00:00 of the next day."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        return timezone.localtime(self.due_at - timedelta(microseconds=1)).date() if self.due_at else None
+
 
 class Notice(models.Model):
     """A written notice handed to the owner (R-VIO-9); its issue date is kept on the case."""

@@ -17,12 +17,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from archives.selectors import SEARCH_LIMIT, unit_search
-from propsvc.roles import Perm
+from propsvc.roles import Perm, Role
 from propsvc.selectors import deadline_list_for_case
 from violations import exports, forms, selectors, services
 from violations.models import SUBTYPES, ChargeList, Measure, Notice, Violation
 
 PAGE_SIZE = 25
+ROLE_ORDER = (Role.PROPERTY_SUPERVISOR, Role.CS_MANAGER, Role.LEADERSHIP)  # from the site up
 Status = Violation.Status
 Kind = Measure.Kind
 
@@ -280,7 +281,7 @@ def _detail(request, violation, *, status=200, bound=None):
         "may_issue_notice": _may_issue_notice(violation, request.user) and violation.status != Status.CLOSED,
         "running_rectification": running,
         "handler_roles": "、".join(
-            str(r.label) for r in sorted(services.closer_roles(violation), key=lambda r: r.value)
+            str(Role(r).label) for r in ROLE_ORDER if r in services.closer_roles(violation)
         ),
         "Status": Status,
         "NoticeKind": Notice.Kind,

@@ -94,7 +94,7 @@ def test_it_handles_a_blocked_fire_lane_from_the_patrol_to_the_purge(
     rectification = violation.measures.get(kind=Measure.Kind.RECTIFICATION)
     assert rectification.due_at == at(26, 0)  # 24:00 of the 25th
     r = _ok(supervisor.post(f"{case}notices/", {"kind": "rectification"}))
-    assert "2026年11月26日 00:00" in _ok(supervisor.get(r["Location"]), 200).content.decode()
+    assert "2026年11月25日 24:00前" in _ok(supervisor.get(r["Location"]), 200).content.decode()
 
     # The day before the deadline, plus an hour: the sweep reminds the supervisor.
     clock.move_to(rectification.due_at - DAY - H)  # two hours earlier: nothing yet

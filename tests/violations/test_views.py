@@ -1045,8 +1045,11 @@ def test_it_prints_the_rectification_notice_with_its_deadline(client, rectifying
     r = client.post(f"/violations/{rectifying.pk}/notices/", {"kind": "rectification"})
     assert r.status_code == 302
     sheet = _sheet(client.get(r["Location"]))
-    due_at = rectifying.measures.get().due_at
-    assert date_format(timezone.localtime(due_at), "Y年n月j日 H:i") in sheet
+    measure = rectifying.measures.get()
+    # The deadline runs to 24:00 of its last day (R-TIME-1): printed as that day, not 00:00 the next.
+    assert measure.due_day == (timezone.localtime(measure.due_at) - datetime.timedelta(days=1)).date()
+    assert date_format(measure.due_day, "Y年n月j日") in sheet
+    assert date_format(timezone.localtime(measure.due_at), "Y年n月j日 H:i") not in sheet
     assert "清理楼道纸箱" in sheet and "楼道堆放纸箱" in sheet and "2026年11月23日" in sheet
 
 
