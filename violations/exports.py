@@ -7,6 +7,7 @@ from django.conf import settings
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from propsvc.exports import safe_row, stream_workbook
@@ -76,7 +77,7 @@ def violations_response(rows: Iterable[tuple]) -> FileResponse:
 
 def charges_headers() -> list[str]:
     return [
-        _("No."),
+        pgettext("row number", "No."),
         _("Violation number"),
         _("Unit"),
         _("Owner"),
