@@ -86,6 +86,12 @@ class Unit(TimeStampedModel):
             ("view_register", _("Can view the unit and owner register")),
             ("change_unit_use", _("Can change the use of a unit")),
             ("transfer_ownership", _("Can record a change of owner")),
+            ("import_roster", _("Can import a roster of buildings, units and owners")),
+            ("request_lookup", _("Can request a look-up of an owner archive")),
+            ("approve_lookup", _("Can approve archive look-ups")),
+            ("register_lookup", _("Can register approved archive look-ups")),
+            ("edit_archive", _("Can write into an owner archive")),
+            ("view_access_log", _("Can view the archive access log")),
         ]
 
     def __str__(self) -> str:

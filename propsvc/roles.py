@@ -44,6 +44,12 @@ class Perm:
     VIEW_REGISTER = "archives.view_register"
     CHANGE_UNIT = "archives.change_unit_use"
     TRANSFER_OWNERSHIP = "archives.transfer_ownership"
+    IMPORT_ROSTER = "archives.import_roster"
+    REQUEST_LOOKUP = "archives.request_lookup"
+    APPROVE_LOOKUP = "archives.approve_lookup"
+    REGISTER_LOOKUP = "archives.register_lookup"
+    EDIT_ARCHIVE = "archives.edit_archive"
+    VIEW_ACCESS_LOG = "archives.view_access_log"
     LOG_CONTACT = "reception.log_contact"
     VIEW_RECORDS = "reception.view_records"
     HANDLE_RECORD = "reception.handle_record"
@@ -99,6 +105,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     # A change of owner (过户) is written into the archive (R-ARC-3).
     Perm.TRANSFER_OWNERSHIP: frozenset({Role.ARCHIVIST, Role.CS_MANAGER, Role.ADMIN}),
+    # The roster of a new community arrives from Excel (buildings, units, owners): the CS center
+    # manager, the archivist, the administrator.
+    Perm.IMPORT_ROSTER: frozenset({Role.ARCHIVIST, Role.CS_MANAGER, Role.ADMIN}),
+    # Confidential archives (R-ARC-4): any staff member may ask for a look-up; the CS center manager
+    # approves it; the archivist registers it, which opens the window. Inside a window the archivist
+    # and the CS center manager may also write into the archive (R-ARC-3). Managers read the log.
+    Perm.REQUEST_LOOKUP: ALL_STAFF,
+    Perm.APPROVE_LOOKUP: frozenset({Role.CS_MANAGER}),
+    Perm.REGISTER_LOOKUP: frozenset({Role.ARCHIVIST}),
+    Perm.EDIT_ARCHIVE: frozenset({Role.ARCHIVIST, Role.CS_MANAGER}),
+    Perm.VIEW_ACCESS_LOG: frozenset({Role.CS_MANAGER, Role.LEADERSHIP, Role.ADMIN}),
     # Reception (R-REC-*): the desk and the customer-service line log and follow up contacts;
     # leadership and quality read them; departments see their own work orders only.
     Perm.LOG_CONTACT: DESK_ROLES,
