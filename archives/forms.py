@@ -77,3 +77,158 @@ class OwnershipTransferForm(forms.Form):
         if data.get("co_owner_name"):
             owners.append({"name": data["co_owner_name"].strip(), "mobile": data["co_owner_mobile"]})
         return owners
+
+
+# -- The confidential archive (R-ARC-4) --------------------------------------------------------------
+
+
+def _window_choices():
+    from django.conf import settings
+
+    default = settings.PROPSVC_ARCHIVE_WINDOW_MINUTES
+    options = sorted({30, 60, default, 240, settings.PROPSVC_ARCHIVE_WINDOW_MAX_MINUTES})
+    return [
+        (m, _("%(n)d minutes") % {"n": m} if m < 60 else _("%(h)s hours") % {"h": f"{m / 60:g}"})
+        for m in options
+    ]
+
+
+class LookupRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the look-up"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What you need from the archive and why, e.g. “业主委托办理车位登记，核对车辆信息”."),
+    )
+    minutes = forms.TypedChoiceField(label=_("Access window"), coerce=int, choices=_window_choices)
+
+    def __init__(self, *args, **kwargs):
+        from django.conf import settings
+
+        super().__init__(*args, **kwargs)
+        self.fields["minutes"].initial = settings.PROPSVC_ARCHIVE_WINDOW_MINUTES
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(label=_("Remarks"), max_length=300, required=False)
+
+
+class RejectForm(forms.Form):
+    note = forms.CharField(label=_("Why it is rejected"), max_length=300)
+
+
+class _OwnerForm(forms.Form):
+    """A change to one owner's information: which owner, and why (R-ARC-3)."""
+
+    owner_id = forms.TypedChoiceField(label=_("Owner"), coerce=int)
+
+    def __init__(self, *args, owners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner_id"].choices = [(o.pk, o.name) for o in owners]
+        if len(owners) == 1:
+            self.fields["owner_id"].widget = forms.HiddenInput()
+            self.initial.setdefault("owner_id", owners[0].pk)
+        self.order_fields(
+            ["owner_id", *[f for f in self.fields if f not in ("owner_id", "reason")], "reason"]
+        )
+
+
+REASON = forms.CharField(label=_("Reason for the change"), max_length=200)
+
+
+class ContactForm(_OwnerForm):
+    mobile = forms.CharField(label=_("Mobile phone"), max_length=20, validators=[validate_cn_mobile])
+    other_phone = forms.CharField(label=_("Other phone"), max_length=20, required=False)
+    wechat = forms.CharField(label=_("WeChat ID"), max_length=50, required=False)
+    reason = REASON
+
+
+class ConsentForm(_OwnerForm):
+    group = forms.ChoiceField(label=_("Information"), choices=())
+    purpose = forms.CharField(label=_("Purpose of collection"), max_length=200)
+    given_on = forms.DateField(label=_("Consent given on"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        from archives.models import ConsentGroup
+
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = ConsentGroup.choices
+        if not self.is_bound:
+            self.initial.setdefault("given_on", timezone.localdate().isoformat())
+
+    def clean_given_on(self):
+        value = self.cleaned_data["given_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The consent date cannot be in the future."))
+        return value
+
+
+class WithdrawForm(_OwnerForm):
+    group = forms.ChoiceField(label=_("Information"), choices=())
+    reason = REASON
+
+    def __init__(self, *args, **kwargs):
+        from archives.models import OPTIONAL_GROUPS
+
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = [(g.value, g.label) for g in OPTIONAL_GROUPS]
+
+
+class FamilyForm(_OwnerForm):
+    name = forms.CharField(label=_("Name"), max_length=50)
+    relation = forms.CharField(label=_("Relation to the owner"), max_length=20)
+    mobile = forms.CharField(
+        label=_("Mobile phone"), max_length=20, required=False, validators=[validate_cn_mobile]
+    )
+    reason = REASON
+
+
+class EmergencyForm(_OwnerForm):
+    name = forms.CharField(label=_("Name"), max_length=50)
+    relation = forms.CharField(label=_("Relation to the owner"), max_length=20)
+    mobile = forms.CharField(label=_("Mobile phone"), max_length=20, validators=[validate_cn_mobile])
+    reason = REASON
+
+
+class VehicleForm(_OwnerForm):
+    plate = forms.CharField(label=_("Number plate"), max_length=12)
+    description = forms.CharField(label=_("Make and colour"), max_length=50, required=False)
+    parking_space = forms.CharField(label=_("Parking space"), max_length=20, required=False)
+    reason = REASON
+
+    def clean_plate(self):
+        return self.cleaned_data["plate"].strip().upper().replace(" ", "")
+
+
+class RemoveForm(forms.Form):
+    group = forms.CharField(widget=forms.HiddenInput)
+    row_id = forms.IntegerField(widget=forms.HiddenInput)
+    reason = REASON
+
+
+class DocumentForm(forms.Form):
+    part = forms.ChoiceField(label=_("Part of the archive"), choices=())
+    title = forms.CharField(label=_("Title"), max_length=100)
+    upload = forms.FileField(label=_("File"), help_text=_("PDF, image (JPEG, PNG, WebP) or Office document."))
+
+    def __init__(self, *args, **kwargs):
+        from archives.models import ArchivePart
+
+        super().__init__(*args, **kwargs)
+        self.fields["part"].choices = ArchivePart.choices
+
+
+class AccessLogFilterForm(forms.Form):
+    unit = forms.CharField(label=_("Unit"), max_length=30, required=False)
+    staff = forms.ModelChoiceField(
+        label=_("Staff member"), queryset=None, required=False, empty_label=_("All")
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, staff_queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = staff_queryset
+        self.fields["staff"].label_from_instance = lambda u: u.get_full_name() or u.get_username()

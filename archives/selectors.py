@@ -1,12 +1,29 @@
 """Reads of the register, all scoped with visible_to(user)."""
 
+import datetime
 import re
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from archives.models import Building, Owner, Ownership, Unit, UnitEvent
+from archives.models import (
+    AccessLog,
+    ArchiveChange,
+    ArchiveDocument,
+    ArchivePart,
+    Building,
+    Consent,
+    EmergencyContact,
+    FamilyMember,
+    LookupRequest,
+    Owner,
+    Ownership,
+    Unit,
+    UnitEvent,
+    Vehicle,
+)
 from propsvc.models import Community
 
 SEARCH_LIMIT = 20
@@ -155,3 +172,116 @@ def unit_search(*, user, text: str, communities=None, limit: int = SEARCH_LIMIT)
 
 def owner_find_in_community(*, community: Community, name: str, mobile: str) -> Owner | None:
     return Owner.objects.filter(community=community, name=name, mobile=mobile).first()
+
+
+# -- The confidential archive (R-ARC-4) --------------------------------------------------------------
+
+
+def lookup_window_for(*, user, unit) -> LookupRequest | None:
+    """The user's open look-up of this unit's archive, or None: only its requester, only until it
+    expires (whether or not the closing job has run yet)."""
+    if user is None or not user.is_authenticated:
+        return None
+    return (
+        LookupRequest.objects.filter(
+            unit_id=unit.pk,
+            requested_by=user,
+            status=LookupRequest.Status.OPEN,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+def archive_contents(*, unit) -> dict:
+    """Everything in a unit's archive, for the page shown inside a window: owners (current and
+    former, R-ARC-3), their consents and personal groups, the documents by part and the history."""
+
+    ownerships = list(
+        unit.ownerships.select_related("owner").order_by(
+            F("end_date").desc(nulls_first=True), "-start_date", "-pk"
+        )
+    )
+    owner_ids = [o.owner_id for o in ownerships]
+    live = {"removed_at__isnull": True}
+    by_owner = {pk: {"consents": [], "family": [], "emergency": [], "vehicles": []} for pk in owner_ids}
+    for consent in Consent.objects.filter(owner_id__in=owner_ids, withdrawn_on__isnull=True).select_related(
+        "recorded_by"
+    ):
+        by_owner[consent.owner_id]["consents"].append(consent)
+    for key, model in (("family", FamilyMember), ("emergency", EmergencyContact), ("vehicles", Vehicle)):
+        for row in model.objects.filter(owner_id__in=owner_ids, **live).order_by("pk"):
+            by_owner[row.owner_id][key].append(row)
+    documents = list(ArchiveDocument.objects.filter(unit=unit).select_related("uploaded_by"))
+    parts = [
+        (value, label, [d for d in documents if d.part == value]) for value, label in ArchivePart.choices
+    ]
+    changes = list(
+        ArchiveChange.objects.filter(Q(unit=unit) | Q(owner_id__in=owner_ids))
+        .select_related("by", "owner")
+        .order_by("-at", "-pk")[:200]
+    )
+    return {
+        "ownerships": [(o, by_owner[o.owner_id]) for o in ownerships],
+        "parts": parts,
+        "changes": changes,
+        "events": list(unit.events.select_related("actor").order_by("-created_at", "-pk")[:100]),
+    }
+
+
+def lookup_list_for_user(*, user, view: str, communities=None):
+    """The look-up lists: mine, to approve (CS center manager), to register (archivist), open now."""
+    qs = (
+        LookupRequest.objects.visible_to(user)
+        .in_communities(communities)
+        .select_related("unit__building", "community", "requested_by", "decided_by", "registered_by")
+    )
+    from propsvc.roles import Role
+    from propsvc.tenancy import memberships_of
+
+    roles_in = lambda role: [m.community_id for m in memberships_of(user) if m.role == role]  # noqa: E731
+    if view == "approve":
+        return qs.filter(status=LookupRequest.Status.PENDING, community_id__in=roles_in(Role.CS_MANAGER))
+    if view == "register":
+        return qs.filter(status=LookupRequest.Status.APPROVED, community_id__in=roles_in(Role.ARCHIVIST))
+    if view == "open":
+        return qs.filter(status=LookupRequest.Status.OPEN, expires_at__gt=timezone.now())
+    if view == "all" and (user.is_superuser or roles_in(Role.CS_MANAGER) or roles_in(Role.ARCHIVIST)):
+        managed = roles_in(Role.CS_MANAGER) + roles_in(Role.ARCHIVIST)
+        return qs if user.is_superuser else qs.filter(community_id__in=managed)
+    return qs.filter(requested_by=user)
+
+
+def access_log_list(*, user, communities=None, staff=None, date_from=None, date_to=None, unit_text: str = ""):
+    """The access log for managers, newest first, already joined."""
+    qs = (
+        AccessLog.objects.visible_to(user)
+        .in_communities(communities)
+        .select_related("user", "unit__building", "community", "request", "document")
+        .order_by("-at", "-pk")
+    )
+    if staff is not None:
+        qs = qs.filter(user=staff)
+    if date_from:
+        qs = qs.filter(
+            at__gte=datetime.datetime.combine(
+                date_from, datetime.time.min, tzinfo=timezone.get_current_timezone()
+            )
+        )
+    if date_to:
+        end = date_to + datetime.timedelta(days=1)
+        qs = qs.filter(
+            at__lt=datetime.datetime.combine(end, datetime.time.min, tzinfo=timezone.get_current_timezone())
+        )
+    if unit_text:
+        query = parse_unit_query(unit_text)
+        if query and query.room:
+            qs = qs.filter(unit__room=query.room)
+            if query.building:
+                qs = qs.filter(unit__building__number=query.building)
+    return qs
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())

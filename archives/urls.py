@@ -1,6 +1,7 @@
 from django.urls import path
 
 from archives import views
+from archives.views import archive, catalogue, roster
 
 app_name = "archives"
 
@@ -11,4 +12,18 @@ urlpatterns = [
     path("units/<int:pk>/use/", views.unit_use, name="unit-use"),
     path("units/<int:pk>/transfer/", views.unit_transfer, name="unit-transfer"),
     path("search/", views.unit_search, name="search"),
+    path("roster/", roster.roster_import, name="roster-import"),
+    path("roster/template/", roster.roster_template, name="roster-template"),
+    # The catalogue (业户档案目录, R-ARC-2): every unit by building, floor and room; print, Excel.
+    path("catalogue/", catalogue.catalogue, name="catalogue"),
+    path("catalogue/export/", catalogue.catalogue_export, name="catalogue-export"),
+    # The confidential archive (R-ARC-4): the page, writing into it, documents, look-ups, the access log.
+    path("units/<int:pk>/archive/", archive.archive, name="archive"),
+    path("units/<int:pk>/archive/<slug:step>/", archive.archive_change, name="archive-change"),
+    path("units/<int:pk>/lookup/", archive.lookup_new, name="lookup-new"),
+    path("documents/<int:pk>/", archive.document, name="document"),
+    path("lookups/", archive.lookups, name="lookups"),
+    path("lookups/<int:pk>/<slug:action>/", archive.lookup_action, name="lookup-action"),
+    path("access-log/", archive.access_log, name="access-log"),
+    path("access-log/export/", archive.access_log_export, name="access-log-export"),
 ]

@@ -39,6 +39,11 @@ app.conf.beat_schedule = {
         "task": "violations.tasks.purge_expired_violations",
         "schedule": crontab(hour=2, minute=40),
     },
+    # R-ARC-4: archive look-up windows close when their time is up.
+    "close-expired-archive-lookups": {
+        "task": "archives.tasks.close_expired_lookups",
+        "schedule": 60.0,
+    },
     # Escalations held back for supervisors who chose the hourly digest.
     "send-escalation-digests": {
         "task": "propsvc.tasks.send_digests",

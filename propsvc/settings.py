@@ -162,7 +162,8 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("BEHIND_PROXY", default=False):
+BEHIND_PROXY = env_bool("BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # -- Front end --------------------------------------------------------------
@@ -204,6 +205,14 @@ PROPSVC_VIOLATION_PHOTOS_MAX = 9
 PROPSVC_VIOLATION_FOLLOW_UP_DAYS = env_int("PROPSVC_VIOLATION_FOLLOW_UP_DAYS", default=7)
 PROPSVC_VIOLATION_NEXT_STEP_DAYS = 3
 PROPSVC_VIOLATION_SIGN_DAYS = 3
+# Confidential archives (R-ARC-4): how long a registered look-up stays open (minutes; the requester may
+# ask for less, up to the maximum), and the largest archive document accepted.
+PROPSVC_ARCHIVE_WINDOW_MINUTES = env_int("PROPSVC_ARCHIVE_WINDOW_MINUTES", default=120)
+PROPSVC_ARCHIVE_WINDOW_MAX_MINUTES = 8 * 60
+PROPSVC_ARCHIVE_DOCUMENT_MAX_BYTES = env_int("PROPSVC_ARCHIVE_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
+# The roster import (业户信息导入): the largest .xlsx and the most rows in one upload.
+PROPSVC_ROSTER_MAX_BYTES = env_int("PROPSVC_ROSTER_MAX_BYTES", default=5 * 1024 * 1024)
+PROPSVC_ROSTER_MAX_ROWS = 20_000
 # Celery beat runs the deadline sweep this often (seconds).
 PROPSVC_SWEEP_SECONDS = env_int("PROPSVC_SWEEP_SECONDS", default=60)
 # Prefixed to notification links in emails, e.g. https://kf.example.com (empty: the path only).

@@ -16,6 +16,7 @@ from propsvc.errors import DomainError
 from propsvc.models import Membership
 from propsvc.roles import PENALTY_SIGNERS, Perm, Role
 from propsvc.tenancy import roles_of
+from propsvc.uploads import image_type
 from violations.models import (
     Measure,
     Photo,
@@ -31,8 +32,6 @@ KIND_FOLLOW_UP = "violations.follow_up"
 GENERAL_KEPT = relativedelta(years=1)  # R-VIO-8
 MAJOR_KEPT = relativedelta(years=5)  # R-VIO-8
 
-# Images only, recognised by their first bytes (never by the file's name): Pillow names the format.
-PHOTO_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 
 Status = Violation.Status
 Kind = Measure.Kind
@@ -204,8 +203,6 @@ class CheckedPhoto:
 def photo_check(upload) -> CheckedPhoto:
     """An upload is a photo only if its content is a JPEG, PNG or WebP image that Pillow can read,
     within PROPSVC_VIOLATION_PHOTO_MAX_BYTES. The file's name and declared type are not trusted."""
-    from PIL import Image, UnidentifiedImageError
-
     name = (getattr(upload, "name", "") or "")[:200]
     limit = settings.PROPSVC_VIOLATION_PHOTO_MAX_BYTES
     if upload.size > limit:
@@ -220,19 +217,12 @@ def photo_check(upload) -> CheckedPhoto:
             _("“%(name)s” is larger than %(mb)d MB; take a smaller photo or lower the resolution.")
             % {"name": name, "mb": limit // (1024 * 1024)}
         )
-    import io
-
-    try:
-        with Image.open(io.BytesIO(content)) as image:
-            fmt = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        fmt = None
-    if fmt not in PHOTO_FORMATS:
+    kind = image_type(content)
+    if kind is None:
         raise ViolationError(
             _("“%(name)s” is not a photo: only JPEG, PNG or WebP images can be attached.") % {"name": name}
         )
-    content_type, extension = PHOTO_FORMATS[fmt]
+    content_type, extension = kind
     return CheckedPhoto(content, content_type, extension, name)
 
 
