@@ -164,7 +164,7 @@ def lookup_request(*, by, unit_id: int, reason: str, minutes: int | None = None)
     reason = (reason or "").strip()
     if not reason:
         raise ArchiveError(_("Write why you need to look at the archive."))
-    minutes = minutes or settings.PROPSVC_ARCHIVE_WINDOW_MINUTES
+    minutes = settings.PROPSVC_ARCHIVE_WINDOW_MINUTES if minutes is None else minutes
     if not 1 <= minutes <= settings.PROPSVC_ARCHIVE_WINDOW_MAX_MINUTES:
         raise ArchiveError(
             _("A look-up lasts at most %(hours)d hours.")
