@@ -1,6 +1,5 @@
 """The roster import (业户信息导入): the upload page and the template download."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
@@ -8,36 +7,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from archives import roster as service
+from archives.forms import RosterImportForm
 from propsvc.exports import XLSX
 from propsvc.models import Community
 from propsvc.roles import Perm
 
 ISSUES_SHOWN = 500  # a whole file of bad rows would be a page nobody reads; the count says the rest
-
-
-class RosterImportForm(forms.Form):
-    """The community (one where the user may import) and the file. The file itself is checked by
-    the service, which reads it (archives.roster). Lives here while archives/forms.py is being edited
-    elsewhere; it belongs there."""
-
-    community = forms.ModelChoiceField(
-        label=gettext_lazy("Community"), queryset=Community.objects.none(), empty_label=None
-    )
-    file = forms.FileField(
-        label=gettext_lazy("Roster file (.xlsx)"),
-        help_text=gettext_lazy(
-            "Fill in the template, then upload it here. Nothing is imported if any row has a problem."
-        ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX}),
-    )
-
-    def __init__(self, *args, communities: list[Community], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["community"].queryset = Community.objects.filter(pk__in=[c.pk for c in communities])
 
 
 def _allowed(request: HttpRequest) -> list[Community]:
