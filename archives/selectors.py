@@ -25,6 +25,8 @@ from archives.models import (
     Vehicle,
 )
 from propsvc.models import Community
+from propsvc.roles import Role
+from propsvc.tenancy import memberships_of
 
 SEARCH_LIMIT = 20
 
@@ -237,9 +239,6 @@ def lookup_list_for_user(*, user, view: str, communities=None):
         .in_communities(communities)
         .select_related("unit__building", "community", "requested_by", "decided_by", "registered_by")
     )
-    from propsvc.roles import Role
-    from propsvc.tenancy import memberships_of
-
     roles_in = lambda role: [m.community_id for m in memberships_of(user) if m.role == role]  # noqa: E731
     if view == "approve":
         return qs.filter(status=LookupRequest.Status.PENDING, community_id__in=roles_in(Role.CS_MANAGER))
