@@ -39,10 +39,22 @@ app.conf.beat_schedule = {
         "task": "violations.tasks.purge_expired_violations",
         "schedule": crontab(hour=2, minute=40),
     },
+    # R-VIS-4: last month's owner-visit summary per community, due by the 5th (daily: a missed 1st
+    # is made up; a summary already opened is left as it is).
+    "open-visit-summaries": {
+        "task": "surveys.tasks.open_visit_summaries",
+        "schedule": crontab(hour=0, minute=30),
+    },
     # R-ARC-4: archive look-up windows close when their time is up.
     "close-expired-archive-lookups": {
         "task": "archives.tasks.close_expired_lookups",
         "schedule": 60.0,
+    },
+    # The working-day calendar: from 1 November, remind the administrators to enter next year's
+    # official holiday schedule (propsvc.calendar.calendar_remind says how often).
+    "remind-calendar": {
+        "task": "propsvc.tasks.remind_calendar",
+        "schedule": crontab(hour=9, minute=0),
     },
     # Escalations held back for supervisors who chose the hourly digest.
     "send-escalation-digests": {

@@ -473,3 +473,101 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise self.Immutable("audit entries cannot be deleted")
+
+
+# -- the working-day calendar (DESIGN.md "Deadlines and reminders"; reads in propsvc/workdays.py) ----
+
+
+class CalendarYear(models.Model):
+    """One year of the official holiday schedule (国务院办公厅 放假安排) — a year is known only with this row.
+
+    Its CalendarDay rows are the exceptions to "Monday–Friday work, weekends off": public holidays
+    that fall on a weekday and adjusted workdays (调休上班日) that fall on a weekend. 2004–2026 are
+    seeded from the chinesecalendar package (entered_by empty); later years, and corrections, are
+    entered in the app (propsvc.calendar.calendar_year_enter).
+    """
+
+    class Source(models.TextChoices):
+        CHINESECALENDAR = "chinesecalendar", _("Seeded from the chinesecalendar package")
+        ENTERED = "entered", _("Entered in the app")
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.ENTERED)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty for the years seeded from the chinesecalendar package."),
+    )
+    entered_at = models.DateTimeField(_("entered at"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        permissions = [("manage_calendar", _("Can enter the working-day calendar"))]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """A day that breaks the weekly rule: a weekday off (法定节假日) or a weekend worked (调休上班日).
+
+    Plain weekends and plain weekdays are not stored.
+    """
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Public holiday")
+        WORKDAY = "workday", _("Adjusted workday")
+
+    calendar_year = models.ForeignKey(
+        CalendarYear, verbose_name=_("year"), on_delete=models.CASCADE, related_name="days"
+    )
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=50)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        constraints = [
+            # ISO weekday 1–5 is Monday–Friday: a holiday is a weekday off, an adjusted workday a weekend.
+            models.CheckConstraint(
+                condition=Q(kind="holiday", date__iso_week_day__lte=5)
+                | Q(kind="workday", date__iso_week_day__gte=6),
+                name="calendar_day_kind_matches_weekday",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}"
+
+
+class CalendarReminder(models.Model):
+    """Marker of one reminder round to the administrators to enter a year's schedule.
+
+    The unique (year, round_start) pair is the claim (STYLE 16): the reminder task inserts it in
+    the same transaction as the notifications, so a rerun or a second worker sends nothing twice.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    round_start = models.DateField(_("round started on"))
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("calendar reminder")
+        verbose_name_plural = _("calendar reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "round_start"], name="calendar_reminder_once_per_round"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} · {self.round_start:%Y-%m-%d}"

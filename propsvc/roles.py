@@ -71,6 +71,11 @@ class Perm:
     FOLLOW_UP_OWNER = "violations.follow_up_owner"
     VIEW_CHARGES = "violations.view_charges"
     VIEW_VIOLATION_STATISTICS = "violations.view_violation_statistics"
+    RECORD_VISIT = "surveys.record_visit"
+    VIEW_VISITS = "surveys.view_visits"
+    PREPARE_VISIT_SUMMARY = "surveys.prepare_visit_summary"
+    REVIEW_VISIT_SUMMARY = "surveys.review_visit_summary"
+    MANAGE_CALENDAR = "propsvc.manage_calendar"
 
 
 # The customer-service line: who logs owner contacts and follows them to the end.
@@ -164,6 +169,19 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Perm.VIEW_VIOLATION_STATISTICS: frozenset(
         {Role.PROPERTY_SUPERVISOR, Role.CS_MANAGER, Role.QUALITY, Role.LEADERSHIP}
     ),
+    # Monthly owner visits (R-VIS-1 … R-VIS-4): the CS supervisor visits (the CS center manager and the
+    # property supervisor may visit too) and prepares the month's summary; the service center head
+    # (the CS center manager) decides on its suggestions and submits it; the quality department (the
+    # company complaint center, which receives what is passed on) and the leadership read them.
+    Perm.RECORD_VISIT: frozenset({Role.CS_SUPERVISOR, Role.CS_MANAGER, Role.PROPERTY_SUPERVISOR}),
+    Perm.VIEW_VISITS: frozenset(
+        {Role.CS_SUPERVISOR, Role.CS_MANAGER, Role.PROPERTY_SUPERVISOR, Role.QUALITY, Role.LEADERSHIP}
+    ),
+    Perm.PREPARE_VISIT_SUMMARY: frozenset({Role.CS_SUPERVISOR, Role.CS_MANAGER}),
+    Perm.REVIEW_VISIT_SUMMARY: frozenset({Role.CS_MANAGER}),
+    # The working-day calendar (propsvc/workdays.py): the system administrator enters each new
+    # year's official holiday schedule and corrects a year (company level, every community).
+    Perm.MANAGE_CALENDAR: frozenset({Role.ADMIN}),
 }
 
 

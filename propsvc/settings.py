@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "reception",
     "complaints",
     "violations",
+    "surveys",
 ]
 
 MIDDLEWARE = [

@@ -24,3 +24,12 @@ def send_digests() -> dict:
     from propsvc.services import digest_send
 
     return digest_send()
+
+
+@shared_task
+def remind_calendar() -> dict:
+    """Beat, daily at 09:00: from 1 November, remind the administrators to enter next year's
+    official holiday schedule (weekly until entered; daily once the year has begun without it)."""
+    from propsvc.calendar import calendar_remind
+
+    return calendar_remind()

@@ -21,12 +21,16 @@ urlpatterns = [
     path("notifications/preferences/", views.notification_preferences, name="notification-preferences"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
     path("community/switch/", views.community_switch, name="community-switch"),
+    path("calendar/", views.calendar_list, name="calendar"),
+    path("calendar/<int:year>/", views.calendar_year, name="calendar-year"),
+    path("calendar/<int:year>/edit/", views.calendar_edit, name="calendar-edit"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("archives/", include("archives.urls")),
     path("reception/", include("reception.urls")),
     path("complaints/", include("complaints.urls")),
     path("violations/", include("violations.urls")),
+    path("surveys/", include("surveys.urls")),
     path("admin/", admin.site.urls),
 ]
 

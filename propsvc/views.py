@@ -1,7 +1,7 @@
-"""Core pages: notification centre, community switcher, health check."""
+"""Core pages: notification centre, community switcher, health check, working-day calendar."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
@@ -10,10 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from propsvc import selectors, services
+from propsvc import selectors, services, workdays
+from propsvc.calendar import calendar_year_enter, calendar_year_enterable
+from propsvc.forms import CalendarYearForm
 from propsvc.health import broker_state
+from propsvc.roles import Perm
+from propsvc.workdays import CalendarError
 
 
 @login_required
@@ -102,3 +106,48 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if status == 200 else "down", "database": database, "broker": broker}, status=status
     )
+
+
+# -- the working-day calendar (propsvc/workdays.py, propsvc/calendar.py) ---------------------------
+
+
+@login_required
+@require_GET
+def calendar_list(request: HttpRequest) -> HttpResponse:
+    """Every known year with its counts and who entered it; this and next year flagged if missing."""
+    years = list(workdays.calendar_year_list())
+    missing = workdays.calendar_years_missing(known={y.year for y in years})
+    return render(request, "propsvc/calendar_list.html", {"years": years, "missing": missing})
+
+
+@login_required
+@require_GET
+def calendar_year(request: HttpRequest, year: int) -> HttpResponse:
+    """One year: twelve month grids with the public holidays and adjusted workdays marked."""
+    calendar_year = workdays.calendar_year_get(year=year)
+    months, days = workdays.calendar_year_grid(calendar_year=calendar_year)
+    ctx = {"calendar_year": calendar_year, "months": months, "days": days}
+    return render(request, "propsvc/calendar_year.html", ctx)
+
+
+@login_required
+@permission_required(Perm.MANAGE_CALENDAR, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def calendar_edit(request: HttpRequest, year: int) -> HttpResponse:
+    """Type or paste one year's official schedule; nothing is written unless every line is right."""
+    if not calendar_year_enterable(year):
+        raise Http404
+    initial = workdays.calendar_year_lines(year=year)
+    form = CalendarYearForm(request.POST or None, year=year, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            calendar_year_enter(by=request.user, year=year, **form.cleaned_data)
+        except CalendarError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, _("The working-day calendar for %(year)d has been saved.") % {"year": year}
+            )
+            return redirect("calendar-year", year=year)
+    ctx = {"form": form, "year": year, "known": workdays.calendar_year_known(year=year)}
+    return render(request, "propsvc/calendar_edit.html", ctx)

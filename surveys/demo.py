@@ -1,0 +1,113 @@
+"""Demo owner visits for `seed_demo` (found by name: `<app>.demo.seed`).
+
+Built through the services, as the customer service supervisor would: a few visits per community in
+each mode last month and this month (home visits by appointment, in the day), then last month's
+summary opened as beat does on the 1st. In the first community it is decided and submitted (one
+suggestion passed to the company complaint center), in the second handed to the center head with
+one decision made, in the third still being prepared. Idempotent: a community that already has
+visits is left alone.
+"""
+
+import datetime
+import random
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from archives.models import Unit
+from propsvc.models import Community
+from surveys import services
+from surveys.models import Month, Signature, Suggestion, Visit
+
+# mode, topics, the owner's opinions and needs (empty: nothing raised)
+SCENARIOS = [
+    (
+        "home",
+        ["repair_timeliness", "repair_attitude"],
+        "卫生间漏水报修后两天师傅才上门，希望缩短报修响应时间",
+    ),
+    ("phone", ["security"], "晚上东门常有外来车辆进出，建议门岗加强登记"),
+    ("office", ["facilities"], "儿童游乐区滑梯有破损，希望尽快维修并加装遮阳棚"),
+    ("outdoors", ["greening", "cleaning"], "中心花园草坪常有狗粪，建议增设宠物粪便箱"),
+    ("questionnaire", ["convenience", "culture"], "希望增设快递柜，节假日组织社区活动"),
+    ("home", ["difficulties"], "独居老人行动不便，希望物业定期上门看望"),
+    ("phone", ["staff"], ""),
+    ("home", ["cleaning", "security"], ""),
+    ("other", ["other"], "希望物业费收支情况每季度公示一次"),
+]
+LAST_MONTH_VISITS = (10, 6, 6)  # per community in order: the first meets its quota of 10
+THIS_MONTH_VISITS = 3
+
+
+def _moments(month: Month, now, rng, count: int) -> list[datetime.datetime]:
+    """Daytime moments (09:00–20:59) of the month that are at least an hour in the past."""
+    last_day = (month.end - datetime.timedelta(days=1)).day
+    candidates = []
+    for day in range(1, last_day + 1):
+        moment = month.start.replace(day=day, hour=rng.randint(9, 20), minute=rng.choice([0, 15, 30, 45]))
+        if moment < now - datetime.timedelta(hours=1):
+            candidates.append(moment)
+    return sorted(rng.sample(candidates, min(count, len(candidates))))
+
+
+def _record(by, unit, moment, scenario, rng):
+    mode, topics, opinions = scenario
+    appointment = {}
+    if mode == "home":
+        owner = unit.ownerships.current().select_related("owner").first()
+        who = f"业主{owner.owner.name}本人，电话预约" if owner else "住户本人，电话预约"
+        appointment = {
+            "appointment_made_at": moment - datetime.timedelta(days=rng.randint(1, 3), hours=2),
+            "appointment_with": who,
+        }
+    signature = "" if mode == "phone" else rng.choice([Signature.SIGNED] * 4 + [Signature.REFUSED])
+    return services.visit_record(
+        by=by, unit=unit, mode=mode, topics=topics, visited_at=moment, signature=signature,
+        opinions=opinions, **appointment,
+    )  # fmt: skip
+
+
+def seed(*, stdout, seed: int) -> None:
+    rng = random.Random(seed + 8)
+    now = timezone.now()
+    users = get_user_model().objects
+    last = Month.current().previous
+    for index, community in enumerate(Community.objects.order_by("pk")):
+        if Visit.objects.filter(community=community).exists():
+            continue
+        supervisor = users.filter(username=f"{community.code}_cs").first()
+        manager = users.filter(username=f"{community.code}_manager").first()
+        units = list(Unit.objects.filter(community=community, use__in=Unit.LIVED_IN).order_by("pk")[:300])
+        last_count = LAST_MONTH_VISITS[min(index, len(LAST_MONTH_VISITS) - 1)]
+        if supervisor is None or manager is None or len(units) < last_count + THIS_MONTH_VISITS:
+            continue
+        households = rng.sample(units, last_count + THIS_MONTH_VISITS)
+        scenarios = rng.sample(SCENARIOS, len(SCENARIOS))
+        count = 0
+        plan = [(last, last_count), (Month.current(), THIS_MONTH_VISITS)]
+        for month, n in plan:
+            for moment in _moments(month, now, rng, n):
+                _record(supervisor, households[count], moment, scenarios[count % len(scenarios)], rng)
+                count += 1
+        summary, _created = services.visit_summary_open(community_id=community.pk, month=last)
+        _review(summary, index, supervisor, manager)
+        stdout.write(f"{community.name}: {count} owner visits")
+
+
+def _review(summary, index: int, supervisor, manager) -> None:
+    if index > 1 or not summary.is_open:
+        return  # the third community's summary is still being prepared
+    services.visit_summary_prepare(
+        summary_id=summary.pk, by=supervisor,
+        overview="本月走访业户意见集中在报修响应速度和公共设施维护，已当场答复的问题另有记录，其余请中心负责人决定。",
+    )  # fmt: skip
+    suggestions = list(summary.suggestions.order_by("pk"))
+    for position, suggestion in enumerate(suggestions if index == 0 else suggestions[:1]):
+        passed = position == 0 and index == 0
+        services.suggestion_decide(
+            summary_id=summary.pk, suggestion_id=suggestion.pk, by=manager,
+            decision=Suggestion.Decision.PASSED if passed else Suggestion.Decision.ADOPTED,
+            note="涉及公司层面的制度安排，转公司投诉中心" if passed else "采纳，由客服部跟进落实",
+        )  # fmt: skip
+    if index == 0:
+        services.visit_summary_submit(summary_id=summary.pk, by=manager)

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from surveys import views
+
+app_name = "surveys"
+
+urlpatterns = [
+    path("", views.visit_list, name="list"),
+    path("new/", views.visit_new, name="new"),
+    path("new/units/", views.unit_lookup, name="unit-lookup"),
+    path("export/", views.visit_export, name="export"),
+    path("quota/", views.quota, name="quota"),
+    path("summaries/<int:pk>/", views.summary_detail, name="summary"),
+    path("summaries/<int:pk>/prepare/", views.summary_prepare, name="summary-prepare"),
+    path("summaries/<int:pk>/submit/", views.summary_submit, name="summary-submit"),
+    path(
+        "summaries/<int:pk>/suggestions/<int:suggestion_pk>/decide/",
+        views.suggestion_decide,
+        name="suggestion-decide",
+    ),
+    path("<int:pk>/", views.visit_detail, name="detail"),
+]
