@@ -75,6 +75,7 @@ class Perm:
     VIEW_VISITS = "surveys.view_visits"
     PREPARE_VISIT_SUMMARY = "surveys.prepare_visit_summary"
     REVIEW_VISIT_SUMMARY = "surveys.review_visit_summary"
+    ANSWER_SUGGESTION = "surveys.answer_suggestion"
     MANAGE_CALENDAR = "propsvc.manage_calendar"
 
 
@@ -179,6 +180,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     Perm.PREPARE_VISIT_SUMMARY: frozenset({Role.CS_SUPERVISOR, Role.CS_MANAGER}),
     Perm.REVIEW_VISIT_SUMMARY: frozenset({Role.CS_MANAGER}),
+    # The suggestion box (R-COM-1): the customer-service line reads and answers it within 24 hours.
+    Perm.ANSWER_SUGGESTION: frozenset(
+        {Role.RECEPTIONIST, Role.CS_SUPERVISOR, Role.CS_MANAGER, Role.PROPERTY_SUPERVISOR}
+    ),
     # The working-day calendar (propsvc/workdays.py): the system administrator enters each new
     # year's official holiday schedule and corrects a year (company level, every community).
     Perm.MANAGE_CALENDAR: frozenset({Role.ADMIN}),

@@ -6,6 +6,7 @@ from django.urls import include, path
 from archives import views as archive_views
 from propsvc import views
 from propsvc.forms import LoginForm
+from surveys import views as survey_views
 
 urlpatterns = [
     path("", archive_views.home, name="home"),
@@ -31,6 +32,9 @@ urlpatterns = [
     path("complaints/", include("complaints.urls")),
     path("violations/", include("violations.urls")),
     path("surveys/", include("surveys.urls")),
+    # The public suggestion box (R-COM-1): short, for the QR code on the notice board.
+    path("s/<slug:code>/", survey_views.box, name="suggestion-box"),
+    path("s/<slug:code>/thanks/", survey_views.box_thanks, name="suggestion-box-thanks"),
     path("admin/", admin.site.urls),
 ]
 

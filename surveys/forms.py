@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from archives.models import Unit
 from propsvc.models import Community
-from surveys.models import Mode, Signature, Suggestion, Topic
+from surveys.models import BOX_CONTACT_MAX, BOX_TEXT_MAX, Mode, Signature, Suggestion, Topic
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -186,3 +186,62 @@ class DecideForm(forms.Form):
         widget=forms.RadioSelect,
     )  # fmt: skip
     note = forms.CharField(label=_("Remarks"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# -- the suggestion box (R-COM-1) -------------------------------------------------------------------------
+
+
+class BoxForm(forms.Form):
+    """The public form: a note, and only if the person wants an answer, a contact and the consent.
+
+    `website` is a honeypot: hidden from people, filled in by bots; the view drops such a post
+    without saying so."""
+
+    text = forms.CharField(
+        label=_("Your suggestion"),
+        max_length=BOX_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": BOX_TEXT_MAX}),
+    )
+    contact = forms.CharField(
+        label=_("Phone or unit (only if you would like an answer)"),
+        max_length=BOX_CONTACT_MAX,
+        required=False,
+    )
+    contact_consent = forms.BooleanField(
+        label=_("I agree to be contacted about this suggestion"), required=False
+    )
+    website = forms.CharField(required=False, label=_("Leave this field empty"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("contact", "").strip() and not data.get("contact_consent"):
+            self.add_error(
+                "contact_consent",
+                _("Tick the box if you would like to be contacted, or leave the contact empty."),
+            )
+        return data
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.data.get("website"))
+
+
+class SuggestionFilterForm(forms.Form):
+    STATUS = [
+        ("", _("All")),
+        ("unanswered", _("Unanswered")),
+        ("answered", _("Answered")),
+    ]
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS, required=False)
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Answer given"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class NoAnswerForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why no answer is possible"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )

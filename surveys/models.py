@@ -382,3 +382,80 @@ EVENT_LABELS = {
     "summary.suggestion_decided": _("Decision on a suggestion"),
     "summary.submitted": _("Summary submitted"),
 }
+
+
+# -- the suggestion box (R-COM-1) -------------------------------------------------------------------------
+
+BOX_TEXT_MAX = 1000  # characters of one suggestion
+BOX_CONTACT_MAX = 50
+
+
+class BoxSuggestion(TimeStampedModel):
+    """One note from the anonymous suggestion box (意见箱) of a community (R-COM-1).
+
+    Nobody has to say who they are. A contact (phone or unit) is kept only when the person asked
+    for an answer and agreed to be contacted. The client address is kept only as a keyed hash, for
+    the rate limit (surveys.services.box_suggestion_post), never in clear.
+    """
+
+    class Status(models.TextChoices):
+        NEW = "new", pgettext_lazy("box suggestion status", "Awaiting an answer")
+        ANSWERED = "answered", pgettext_lazy("box suggestion status", "Answered")
+        NO_ANSWER = "no_answer", pgettext_lazy("box suggestion status", "No answer possible")
+
+    NEXT = {Status.NEW: {Status.ANSWERED, Status.NO_ANSWER}, Status.ANSWERED: set(), Status.NO_ANSWER: set()}
+
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("suggestion"))
+    contact = models.CharField(_("contact (phone or unit)"), max_length=BOX_CONTACT_MAX, blank=True)
+    contact_consent = models.BooleanField(_("agreed to be contacted"), default=False)
+    address_hash = models.CharField(max_length=64, editable=False)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
+    # The answer given (status answered), or why none was possible (status no_answer).
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("answered by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    objects = CommunityScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("box suggestion")
+        verbose_name_plural = _("box suggestions")
+        indexes = [
+            models.Index(fields=["community", "status", "-created_at"], name="boxsuggestion_inbox"),
+            models.Index(fields=["community", "address_hash", "created_at"], name="boxsuggestion_rate"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(contact="") | Q(contact_consent=True), name="boxsuggestion_contact_with_consent"
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="new") & Q(answered_at__isnull=True))
+                | (~Q(status="new") & Q(answered_at__isnull=False) & ~Q(answer="")),
+                name="boxsuggestion_answered_at_when_answered",
+            ),
+        ]
+        permissions = [("answer_suggestion", _("Can read and answer the suggestion box"))]
+
+    def __str__(self) -> str:
+        return self.text[:50]
+
+    @property
+    def number(self) -> str:
+        return f"YJ{self.pk:06d}" if self.pk else ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.NEW
+
+    def can_become(self, new: str) -> bool:
+        return new in self.NEXT.get(self.status, set())
+
+    def get_absolute_url(self) -> str:
+        return reverse("surveys:suggestions") + f"#s{self.pk}"

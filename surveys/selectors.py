@@ -9,8 +9,9 @@ from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from archives.selectors import community_list_with_occupancy
+from propsvc.models import Community
 from propsvc.selectors import deadline_list_for_case
-from surveys.models import Mode, Month, Topic, Visit, VisitSummary, quota_percent, visit_quota
+from surveys.models import BoxSuggestion, Mode, Month, Topic, Visit, VisitSummary, quota_percent, visit_quota
 
 
 @dataclass(frozen=True)
@@ -173,3 +174,35 @@ def summary_parts(*, summary: VisitSummary) -> dict:
         "events": list(summary.events.select_related("actor")),
         "deadlines": list(deadline_list_for_case(case=summary)),
     }
+
+
+# -- the suggestion box (R-COM-1) -------------------------------------------------------------------------
+
+
+def box_community_get(*, code: str):
+    """The public box: any community by its code (no login, so no scope), or 404."""
+    return get_object_or_404(Community.objects.only("pk", "name", "code"), code=code)
+
+
+def box_community_get_for_user(*, user, code: str):
+    return get_object_or_404(Community.objects.visible_to(user), code=code)
+
+
+def box_suggestion_list_for_inbox(
+    *, user, communities: list[int], status: str = ""
+) -> QuerySet[BoxSuggestion]:
+    """The inbox: the notes of these (visible) communities, newest first, joined for the page."""
+    qs = (
+        BoxSuggestion.objects.visible_to(user)
+        .in_communities(communities)
+        .select_related("community", "answered_by")
+    )
+    if status == "unanswered":
+        qs = qs.filter(status=BoxSuggestion.Status.NEW)
+    elif status == "answered":
+        qs = qs.exclude(status=BoxSuggestion.Status.NEW)
+    return qs.order_by("-created_at", "-pk")
+
+
+def box_suggestion_get_for_user(*, user, pk: int) -> BoxSuggestion:
+    return get_object_or_404(BoxSuggestion.objects.visible_to(user), pk=pk)

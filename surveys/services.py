@@ -9,11 +9,14 @@ surveys imports the core and archives only, never the complaint flow (DESIGN.md)
 and, living in another table, can never be counted towards the quota.
 """
 
+import hashlib
+import hmac
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -22,10 +25,13 @@ from archives.models import Ownership, Unit
 from propsvc.errors import DomainError
 from propsvc.models import Community, Department, Membership
 from propsvc.roles import Perm, Role
-from propsvc.services import deadline_meet, deadline_open, notification_send
+from propsvc.services import audit_write, deadline_meet, deadline_open, notification_send
 from surveys.models import (
+    BOX_CONTACT_MAX,
+    BOX_TEXT_MAX,
     SUMMARY_DUE_DAY,
     TIMED_MODES,
+    BoxSuggestion,
     Mode,
     Month,
     Signature,
@@ -38,6 +44,7 @@ from surveys.models import (
 )
 
 KIND_SUMMARY = "surveys.visit_summary"
+KIND_SUGGESTION_ANSWER = "surveys.suggestion_answer"
 SUMMARY_WARN_BEFORE = timedelta(days=1, hours=15)  # the reminder: 09:00 on the 4th
 VISIT_FROM, VISIT_UNTIL = time(8, 0), time(22, 0)  # R-VIS-3, R-CB-6: 08:00 ≤ t < 22:00
 FUTURE_GRACE = timedelta(minutes=5)
@@ -480,3 +487,123 @@ def visit_summary_submit(*, summary_id: int, by) -> VisitSummary:
             email=True,
         )
     return summary
+
+
+# -- the suggestion box (R-COM-1) -------------------------------------------------------------------------
+
+BOX_ANSWER_WITHIN = timedelta(hours=24)  # R-COM-1, R-TIME: hours run on the clock
+BOX_RATE_LIMIT = 5  # accepted notes per client address and community …
+BOX_RATE_WINDOW = timedelta(hours=1)  # … in any hour
+
+BoxStatus = BoxSuggestion.Status
+
+
+class SuggestionRefused(SurveyError):
+    """A note the box does not take (too long, empty, too many from one address)."""
+
+
+def box_address_hash(address: str | None) -> str:
+    """The rate limit's key: a keyed hash of the client address, so the box stays anonymous — the
+    address itself is never stored, and without SECRET_KEY the hash cannot be tried against
+    the few billion IPv4 addresses."""
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, (address or "").encode(), hashlib.sha256).hexdigest()
+
+
+@transaction.atomic
+def box_suggestion_post(
+    *, community_id: int, text: str, contact: str = "", contact_consent: bool = False, address: str | None
+) -> BoxSuggestion:
+    """R-COM-1: a note put into a community's suggestion box, by anyone, without logging in.
+
+    At most BOX_RATE_LIMIT notes per client address and community in any hour, counted in the
+    database (the community row is locked, so two posts at once cannot both take the last place).
+    A contact is kept only with the consent to be contacted. The note opens a ledger deadline
+    (surveys.suggestion_answer) due 24 hours after receipt, on the community's customer service
+    department (the CS supervisors are escalated to; with no such department, they are told
+    directly).
+    """
+    community = Community.objects.select_for_update().get(pk=community_id)
+    text = _required(text, _("Please write your suggestion."))
+    if len(text) > BOX_TEXT_MAX:
+        raise SuggestionRefused(
+            _("A suggestion may have at most %(max)d characters.") % {"max": BOX_TEXT_MAX}
+        )
+    contact = (contact or "").strip()[:BOX_CONTACT_MAX] if contact_consent else ""
+    address_hash = box_address_hash(address)
+    since = timezone.now() - BOX_RATE_WINDOW
+    recent = BoxSuggestion.objects.filter(
+        community=community, address_hash=address_hash, created_at__gt=since
+    ).count()
+    if recent >= BOX_RATE_LIMIT:
+        raise SuggestionRefused(
+            _("Too many suggestions were sent from this connection. Please try again in an hour.")
+        )
+    suggestion = BoxSuggestion.objects.create(
+        community=community,
+        text=text,
+        contact=contact,
+        contact_consent=bool(contact),
+        address_hash=address_hash,
+    )
+    department = Department.objects.filter(community=community, kind=Department.Kind.CUSTOMER_SERVICE).first()
+    title = _("Suggestion box %(number)s (%(community)s): answer within 24 hours") % {
+        "number": suggestion.number,
+        "community": community.name,
+    }
+    link = reverse("surveys:suggestions") + f"?status=new#s{suggestion.pk}"
+    deadline_open(
+        case=suggestion,
+        community=community,
+        kind=KIND_SUGGESTION_ANSWER,
+        title=title,
+        link=link,
+        due_at=suggestion.created_at + BOX_ANSWER_WITHIN,
+        responsible_department=department,
+        escalate_role=Role.CS_SUPERVISOR,
+    )
+    if department is None:
+        notification_send(recipients=_holders(Role.CS_SUPERVISOR, community.pk), text=title, link=link)
+    audit_write(kind="surveys.suggestion_posted", community=community, suggestion=suggestion.pk)
+    return suggestion
+
+
+def _box_close(*, suggestion_id: int, by, new: str, text: str, empty: str) -> BoxSuggestion:
+    qs = BoxSuggestion.objects.select_for_update(of=("self",)).select_related("community")
+    suggestion = qs.get(pk=suggestion_id)
+    _ensure(by.has_perm(Perm.ANSWER_SUGGESTION, suggestion), _("You may not answer this suggestion."))
+    _ensure(suggestion.can_become(new), _("This suggestion has already been dealt with."))
+    if new == BoxStatus.NO_ANSWER:
+        _ensure(not suggestion.contact, _("This suggestion left a contact: please answer it."))
+    suggestion.answer = _required(text, empty)
+    suggestion.status = new
+    suggestion.answered_by = by
+    suggestion.answered_at = timezone.now()
+    suggestion.save(update_fields=["answer", "status", "answered_by", "answered_at", "updated_at"])
+    deadline_meet(case=suggestion, kind=KIND_SUGGESTION_ANSWER, by=by, at=suggestion.answered_at)
+    # The audit trail is the box's timeline (one model only: the answer lives on the row itself).
+    audit_write(
+        kind=f"surveys.suggestion_{new}", actor=by, community=suggestion.community,
+        suggestion=suggestion.pk,
+    )  # fmt: skip
+    return suggestion
+
+
+@transaction.atomic
+def box_suggestion_answer(*, suggestion_id: int, by, answer: str) -> BoxSuggestion:
+    """R-COM-1: the answer (given by phone or in person to the contact, or posted on the notice
+    board for an anonymous note) is recorded; it meets the 24-hour deadline."""
+    return _box_close(
+        suggestion_id=suggestion_id, by=by, new=BoxStatus.ANSWERED, text=answer,
+        empty=_("Please write the answer given."),
+    )  # fmt: skip
+
+
+@transaction.atomic
+def box_suggestion_no_answer(*, suggestion_id: int, by, reason: str) -> BoxSuggestion:
+    """R-COM-1 "where an answer is possible": a note left without a contact cannot be answered;
+    that is recorded with a reason and meets the deadline. A note with a contact must be answered."""
+    return _box_close(
+        suggestion_id=suggestion_id, by=by, new=BoxStatus.NO_ANSWER, text=reason,
+        empty=_("Please give the reason why no answer is possible."),
+    )  # fmt: skip

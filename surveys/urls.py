@@ -18,5 +18,9 @@ urlpatterns = [
         views.suggestion_decide,
         name="suggestion-decide",
     ),
+    path("suggestions/", views.suggestion_list, name="suggestions"),
+    path("suggestions/<int:pk>/answer/", views.suggestion_answer, name="suggestion-answer"),
+    path("suggestions/<int:pk>/no-answer/", views.suggestion_no_answer, name="suggestion-no-answer"),
+    path("box/<slug:code>/poster/", views.box_poster, name="box-poster"),
     path("<int:pk>/", views.visit_detail, name="detail"),
 ]

@@ -7,10 +7,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from archives.selectors import SEARCH_LIMIT, unit_search
+from propsvc.http import client_address
 from propsvc.roles import Perm
 from surveys import exports, forms, selectors, services
 from surveys.models import Mode, Month, VisitSummary
@@ -208,4 +211,104 @@ def summary_submit(request: HttpRequest, pk: int) -> HttpResponse:
         request, pk, None,
         lambda s: services.visit_summary_submit(summary_id=s.pk, by=request.user),
         _("The summary was submitted."),
+    )  # fmt: skip
+
+
+# -- the suggestion box (R-COM-1) -------------------------------------------------------------------------
+
+
+@ensure_csrf_cookie  # the page is public: it must set the CSRF cookie that its form posts back
+@require_http_methods(["GET", "POST"])
+def box(request: HttpRequest, code: str) -> HttpResponse:
+    """The public suggestion box of a community (no login; reached by the QR code on the notice)."""
+    community = selectors.box_community_get(code=code)
+    form = forms.BoxForm(request.POST or None)
+    thanks = reverse("suggestion-box-thanks", args=[community.code])
+    if request.method == "POST" and form.is_bot:
+        return redirect(thanks)  # the honeypot: told nothing, written nothing
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.box_suggestion_post(
+                community_id=community.pk, address=client_address(request),
+                **{k: form.cleaned_data[k] for k in ("text", "contact", "contact_consent")},
+            )  # fmt: skip
+        except services.SurveyError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect(thanks)
+    status = 429 if form.non_field_errors() else 400 if form.is_bound else 200
+    return render(request, "surveys/box.html", {"community": community, "form": form}, status=status)
+
+
+@require_GET
+def box_thanks(request: HttpRequest, code: str) -> HttpResponse:
+    community = selectors.box_community_get(code=code)
+    return render(request, "surveys/box.html", {"community": community, "thanks": True})
+
+
+@login_required
+@permission_required(Perm.ANSWER_SUGGESTION, raise_exception=True)
+@require_GET
+def box_poster(request: HttpRequest, code: str) -> HttpResponse:
+    """The printable notice for the community's notice board: the box's address, printed big."""
+    community = selectors.box_community_get_for_user(user=request.user, code=code)
+    if not request.user.has_perm(Perm.ANSWER_SUGGESTION, community):
+        raise PermissionDenied
+    url = request.build_absolute_uri(reverse("suggestion-box", args=[community.code]))
+    return render(request, "surveys/box_poster.html", {"community": community, "url": url})
+
+
+@login_required
+@permission_required(Perm.ANSWER_SUGGESTION, raise_exception=True)
+@require_GET
+def suggestion_list(request: HttpRequest) -> HttpResponse:
+    communities = _communities_with(request, Perm.ANSWER_SUGGESTION)
+    form = forms.SuggestionFilterForm(request.GET or None)
+    status = form.cleaned_data["status"] if form.is_valid() else ""
+    suggestions = selectors.box_suggestion_list_for_inbox(
+        user=request.user, communities=[c.pk for c in communities], status=status
+    )
+    page = Paginator(suggestions, PAGE_SIZE).get_page(request.GET.get("page"))
+    ctx = {
+        "form": form, "page": page, "communities": communities,
+        "answer_form": forms.AnswerForm(), "no_answer_form": forms.NoAnswerForm(),
+    }  # fmt: skip
+    return render(request, "surveys/suggestions.html", ctx)
+
+
+def _suggestion_step(request, pk: int, form, call, success: str) -> HttpResponse:
+    selectors.box_suggestion_get_for_user(user=request.user, pk=pk)  # 404 outside the user's scope
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    else:
+        try:
+            call()
+        except services.SurveyError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, success)
+    return redirect(reverse("surveys:suggestions") + f"#s{pk}")
+
+
+@login_required
+@permission_required(Perm.ANSWER_SUGGESTION, raise_exception=True)
+@require_POST
+def suggestion_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    form = forms.AnswerForm(request.POST)
+    return _suggestion_step(
+        request, pk, form,
+        lambda: services.box_suggestion_answer(suggestion_id=pk, by=request.user, **form.cleaned_data),
+        _("The answer was recorded."),
+    )  # fmt: skip
+
+
+@login_required
+@permission_required(Perm.ANSWER_SUGGESTION, raise_exception=True)
+@require_POST
+def suggestion_no_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    form = forms.NoAnswerForm(request.POST)
+    return _suggestion_step(
+        request, pk, form,
+        lambda: services.box_suggestion_no_answer(suggestion_id=pk, by=request.user, **form.cleaned_data),
+        _("Recorded: no answer is possible."),
     )  # fmt: skip
