@@ -76,6 +76,10 @@ class Perm:
     PREPARE_VISIT_SUMMARY = "surveys.prepare_visit_summary"
     REVIEW_VISIT_SUMMARY = "surveys.review_visit_summary"
     ANSWER_SUGGESTION = "surveys.answer_suggestion"
+    MANAGE_QUESTIONNAIRE = "surveys.manage_questionnaire"
+    RUN_SURVEY = "surveys.run_survey"
+    VIEW_SURVEYS = "surveys.view_surveys"
+    PUBLISH_NOTICE = "surveys.publish_notice"
     MANAGE_CALENDAR = "propsvc.manage_calendar"
 
 
@@ -184,6 +188,18 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Perm.ANSWER_SUGGESTION: frozenset(
         {Role.RECEPTIONIST, Role.CS_SUPERVISOR, Role.CS_MANAGER, Role.PROPERTY_SUPERVISOR}
     ),
+    # Satisfaction surveys (R-SUR-1 … R-SUR-7): the quality department keeps the company's
+    # questionnaire (with the administrator); the CS supervisor and the CS center manager run a
+    # community's round — send it, enter the paper returns, finish the statistics, publish the
+    # measures and send the copy to quality; quality and the leadership read every round.
+    Perm.MANAGE_QUESTIONNAIRE: frozenset({Role.QUALITY, Role.ADMIN}),
+    Perm.RUN_SURVEY: frozenset({Role.CS_SUPERVISOR, Role.CS_MANAGER}),
+    Perm.VIEW_SURVEYS: frozenset(
+        {Role.CS_SUPERVISOR, Role.CS_MANAGER, Role.PROPERTY_SUPERVISOR, Role.QUALITY, Role.LEADERSHIP}
+    ),
+    # Bulletin-board notices (R-COM-2): the customer-service line and the property supervisor write
+    # and publish them (cuts, fee accounts, other notices); every staff member can read them.
+    Perm.PUBLISH_NOTICE: frozenset({Role.CS_SUPERVISOR, Role.CS_MANAGER, Role.PROPERTY_SUPERVISOR}),
     # The working-day calendar (propsvc/workdays.py): the system administrator enters each new
     # year's official holiday schedule and corrects a year (company level, every community).
     Perm.MANAGE_CALENDAR: frozenset({Role.ADMIN}),

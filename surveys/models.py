@@ -459,3 +459,358 @@ class BoxSuggestion(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("surveys:suggestions") + f"#s{self.pk}"
+
+
+# -- satisfaction questionnaires (R-SUR-1 … R-SUR-7) --------------------------------------------------------
+
+
+# The answers an owner ticks per item (the values surveys.formulas counts).
+class Answer(models.TextChoices):
+    SATISFIED = "satisfied", pgettext_lazy("questionnaire answer", "Satisfied")
+    BASIC = "basic", pgettext_lazy("questionnaire answer", "Basically satisfied")
+    DISSATISFIED = "dissatisfied", pgettext_lazy("questionnaire answer", "Dissatisfied")
+
+
+# R-VIS-5's topics that owners rate. "Special difficulties and needs" and "other" are not rated:
+# they are what the free suggestions are grouped under (SUGGESTION_TOPICS).
+DEFAULT_ITEMS = (
+    Topic.SECURITY, Topic.CLEANING, Topic.GREENING, Topic.REPAIR_SKILL, Topic.REPAIR_ATTITUDE,
+    Topic.REPAIR_TIMELINESS, Topic.FACILITIES, Topic.STAFF, Topic.CONVENIENCE, Topic.CULTURE,
+)  # fmt: skip
+COLLECTION_WORKING_DAYS = 15  # R-SUR-1
+STATISTICS_WORKING_DAYS = 30  # R-SUR-7: the 问卷结果统计表
+PUBLICATION_WORKING_DAYS = 30  # R-SUR-7: the measures on the bulletin board, from sending
+ITEM_KEY_MAX = 40
+ITEM_LABEL_MAX = 60
+SUGGESTION_MAX = 1000
+
+
+def item_label(item: dict) -> str:
+    """An item's name for the page: its own label, or (empty label) the R-VIS-5 topic's, translated."""
+    if item.get("label"):
+        return item["label"]
+    labels = dict(Topic.choices)
+    return str(labels.get(item["key"], item["key"]))
+
+
+class QuestionnaireTemplate(TimeStampedModel):
+    """The company's questionnaire (满意度调查问卷): the items owners rate. A round copies the items
+    when it is created, so changing the template never changes a round already out.
+
+    `items` is a list of {"key": …, "label": …}; an empty label is the R-VIS-5 topic of that key.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    items = models.JSONField(_("items"), default=list)
+    is_default = models.BooleanField(_("used for new rounds"), default=False)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["-is_default", "name"]
+        verbose_name = _("questionnaire template")
+        verbose_name_plural = _("questionnaire templates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="questionnairetemplate_one_default"
+            ),
+        ]
+        permissions = [("manage_questionnaire", _("Can edit the questionnaire templates"))]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def item_labels(self) -> list[str]:
+        return [item_label(item) for item in self.items]
+
+
+class SurveyRound(TimeStampedModel):
+    """One community's satisfaction survey of June or December (R-SUR-1): the delivery list (one
+    Questionnaire per occupied unit), the 15-working-day collection window, the statistics and the
+    publication, each due 30 working days after sending (R-SUR-7), all as ledger deadlines."""
+
+    class Period(models.IntegerChoices):
+        JUNE = 6, pgettext_lazy("survey period", "June")
+        DECEMBER = 12, pgettext_lazy("survey period", "December")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", pgettext_lazy("survey round status", "Being prepared")
+        COLLECTING = "collecting", pgettext_lazy("survey round status", "Collecting")
+        CLOSED = "closed", pgettext_lazy("survey round status", "Collection closed")
+        REPORTED = "reported", pgettext_lazy("survey round status", "Statistics finished")
+        PUBLISHED = "published", pgettext_lazy("survey round status", "Measures published")
+
+    NEXT = {
+        Status.DRAFT: {Status.COLLECTING},
+        Status.COLLECTING: {Status.CLOSED},
+        Status.CLOSED: {Status.REPORTED},
+        Status.REPORTED: {Status.PUBLISHED},
+        Status.PUBLISHED: set(),
+    }
+
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    period = models.PositiveSmallIntegerField(_("survey month"), choices=Period.choices)
+    template = models.ForeignKey(
+        QuestionnaireTemplate, verbose_name=_("questionnaire template"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    items = models.JSONField(_("items"), default=list)  # copied from the template
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    # Sending (发放): the day the questionnaires went out; the window and both R-SUR-7 deadlines
+    # count from it, on the working-day calendar.
+    sent_on = models.DateField(_("sent on"), null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sent by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    collect_until = models.DateTimeField(_("collection closes"), null=True, blank=True)
+    statistics_due = models.DateTimeField(_("statistics due"), null=True, blank=True)
+    publication_due = models.DateTimeField(_("publication due"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("collection closed at"), null=True, blank=True)
+    # The statistics as finished (a snapshot of the figures, so the table never changes afterwards).
+    figures = models.JSONField(_("figures"), null=True, blank=True)
+    analysis = models.TextField(_("analysis of the suggestions"), blank=True)
+    reported_at = models.DateTimeField(_("statistics finished at"), null=True, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("statistics finished by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    measures = models.TextField(_("improvement measures"), blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    # R-SUR-7: the original stays with the center; a copy goes to the quality department.
+    quality_copy_on = models.DateField(_("copy sent to the quality department on"), null=True, blank=True)
+    quality_copy_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("copy sent by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    quality_copy_note = models.CharField(_("how the copy was sent"), max_length=200, blank=True)
+
+    objects = CommunityScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "-period", "community__name"]
+        verbose_name = _("survey round")
+        verbose_name_plural = _("survey rounds")
+        indexes = [models.Index(fields=["community", "-year", "-period"], name="surveyround_community")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "year", "period"], name="surveyround_once_per_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | (Q(sent_on__isnull=False) & Q(collect_until__isnull=False)),
+                name="surveyround_sent_when_out",
+            ),
+        ]
+        permissions = [
+            ("run_survey", _("Can run a satisfaction survey and enter its questionnaires")),
+            ("view_surveys", _("Can view satisfaction surveys and their statistics")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.period:02d}"
+
+    @property
+    def number(self) -> str:
+        return f"WJ{self.pk:06d}" if self.pk else ""
+
+    @property
+    def item_keys(self) -> list[str]:
+        return [item["key"] for item in self.items]
+
+    @property
+    def item_labels(self) -> list[str]:
+        return [item_label(item) for item in self.items]
+
+    def can_become(self, new: str) -> bool:
+        return new in self.NEXT.get(self.status, set())
+
+    def get_absolute_url(self) -> str:
+        return reverse("surveys:round", args=[self.pk])
+
+
+class Questionnaire(models.Model):
+    """One unit's questionnaire in a round's delivery list, and its return (paper or online).
+
+    `answers` maps an item key to the list of answers ticked (Answer values): empty or missing is
+    a blank, two or more ticks an abstention too (R-SUR-5, counted by surveys.formulas). `token` is
+    the unit's secret online link, printed on the paper form as a QR code: it answers once, only
+    while the window is open (R-SUR-1)."""
+
+    class Channel(models.TextChoices):
+        PAPER = "paper", pgettext_lazy("questionnaire channel", "Paper")
+        ONLINE = "online", pgettext_lazy("questionnaire channel", "Online")
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="questionnaires")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    channel = models.CharField(_("returned by"), max_length=10, choices=Channel.choices, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    suggestion = models.TextField(_("suggestions"), blank=True)
+    suggestion_topic = models.CharField(_("suggestion about"), max_length=ITEM_KEY_MAX, blank=True)
+
+    objects = CommunityScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["round", "pk"]
+        verbose_name = _("questionnaire")
+        verbose_name_plural = _("questionnaires")
+        indexes = [models.Index(fields=["round", "returned_at"], name="questionnaire_round_returned")]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "unit"], name="questionnaire_once_per_unit"),
+            models.CheckConstraint(
+                condition=(Q(returned_at__isnull=True) & Q(channel=""))
+                | (Q(returned_at__isnull=False) & Q(channel__in=["paper", "online"])),
+                name="questionnaire_channel_when_returned",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}/{self.unit_id}"
+
+    @property
+    def is_returned(self) -> bool:
+        return self.returned_at is not None
+
+
+class SurveyEvent(models.Model):
+    """The round's timeline: created, sent, returns entered, closed, statistics, published, copy."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=50)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CommunityScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["round", "created_at"], name="surveyevent_round")]
+
+    def __str__(self) -> str:
+        return self.kind
+
+
+# -- bulletin-board notices (R-COM-2) ---------------------------------------------------------------------
+
+FEE_ACCOUNT_MONTHS = 3  # R-COM-2: fee accounts published at least every three months
+CUT_NOTICE_HOURS = 24  # R-COM-2: a planned cut is announced at least 24 hours ahead
+
+
+class Notice(TimeStampedModel):
+    """A notice for a community's bulletin board (公告), printable on A4 (R-COM-2).
+
+    Written as a draft, printed, put up, then marked published: the publication time is the moment
+    it was marked, never typed in. A planned water or power cut must be published at least 24 hours
+    before it starts; an unplanned one is explained with an apology afterwards. Publishing the fee
+    accounts meets the community's quarterly ledger deadline and opens the next one. The result of a
+    satisfaction survey is published from its round (SurveyRound.notice).
+    """
+
+    class Kind(models.TextChoices):
+        WATER_CUT = "water_cut", pgettext_lazy("notice kind", "Planned water cut")
+        POWER_CUT = "power_cut", pgettext_lazy("notice kind", "Planned power cut")
+        UNPLANNED_CUT = (
+            "unplanned_cut",
+            pgettext_lazy("notice kind", "Unplanned cut: explanation and apology"),
+        )
+        FEE_ACCOUNT = "fee_account", pgettext_lazy("notice kind", "Fee accounts")
+        SURVEY_RESULT = "survey_result", pgettext_lazy("notice kind", "Satisfaction survey results")
+        OTHER = "other", pgettext_lazy("notice kind", "Other notice")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", pgettext_lazy("notice status", "Draft")
+        PUBLISHED = "published", pgettext_lazy("notice status", "Published")
+        WITHDRAWN = "withdrawn", pgettext_lazy("notice status", "Withdrawn")
+
+    PLANNED_CUTS = (Kind.WATER_CUT, Kind.POWER_CUT)
+
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind of notice"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=100)
+    body = models.TextField(_("text"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    # A cut: when it starts and ends (planned), or when it happened (unplanned).
+    starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    # Fee accounts: the period the accounts cover.
+    period_from = models.DateField(_("accounts from"), null=True, blank=True)
+    period_to = models.DateField(_("accounts to"), null=True, blank=True)
+    survey_round = models.OneToOneField(
+        SurveyRound, verbose_name=_("survey round"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="notice",
+    )  # fmt: skip
+    signed_by = models.CharField(_("issued by"), max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("written by"), on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_reason = models.CharField(_("reason for withdrawing"), max_length=200, blank=True)
+
+    objects = CommunityScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        indexes = [
+            models.Index(fields=["community", "-created_at"], name="notice_community"),
+            models.Index(fields=["community", "kind", "-published_at"], name="notice_community_kind"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(status="draft") & Q(published_at__isnull=True))
+                | (~Q(status="draft") & Q(published_at__isnull=False)),
+                name="notice_published_at_when_published",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(starts_at__isnull=True) | Q(ends_at__gt=F("starts_at")),
+                name="notice_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_to__isnull=True)
+                | Q(period_from__isnull=True)
+                | Q(period_to__gte=F("period_from")),
+                name="notice_period_in_order",
+            ),
+        ]
+        permissions = [("publish_notice", _("Can write and publish bulletin-board notices"))]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def number(self) -> str:
+        return f"GG{self.pk:06d}" if self.pk else ""
+
+    def get_absolute_url(self) -> str:
+        return reverse("surveys:notice", args=[self.pk])

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from surveys import views
 
@@ -22,5 +22,8 @@ urlpatterns = [
     path("suggestions/<int:pk>/answer/", views.suggestion_answer, name="suggestion-answer"),
     path("suggestions/<int:pk>/no-answer/", views.suggestion_no_answer, name="suggestion-no-answer"),
     path("box/<slug:code>/poster/", views.box_poster, name="box-poster"),
+    path("rounds/", include("surveys.urls_rounds")),
+    path("rounds/", include("surveys.urls_report")),
+    path("notices/", include("surveys.urls_notices")),
     path("<int:pk>/", views.visit_detail, name="detail"),
 ]

@@ -1,0 +1,3 @@
+"""Bulletin-board notices (R-COM-2)."""
+
+urlpatterns: list = []
