@@ -480,6 +480,12 @@ DEFAULT_ITEMS = (
 COLLECTION_WORKING_DAYS = 15  # R-SUR-1
 STATISTICS_WORKING_DAYS = 30  # R-SUR-7: the 问卷结果统计表
 PUBLICATION_WORKING_DAYS = 30  # R-SUR-7: the measures on the bulletin board, from sending
+# The round's ledger deadlines (propsvc.Deadline kinds), all opened when the round is sent, and the
+# community's quarterly fee-account publication (R-COM-2; case = the Community).
+KIND_COLLECTION = "surveys.collection"
+KIND_STATISTICS = "surveys.statistics"
+KIND_PUBLICATION = "surveys.publication"
+KIND_FEE_ACCOUNT = "surveys.fee_account"
 ITEM_KEY_MAX = 40
 ITEM_LABEL_MAX = 60
 SUGGESTION_MAX = 1000
