@@ -51,6 +51,11 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 # The whole suite: ruff, then pytest (PostgreSQL when DATABASE_URL is set, SQLite otherwise).
+# E2E=0 skips the real-browser journeys of tests/e2e (they need Chromium); CI always runs them.
+ifeq ($(E2E),0)
+PYTEST_ARGS += -m "not e2e"
+endif
+
 test: messages lint var
 	DEBUG=false SECRET_KEY=test-only-not-a-secret $(VENV)/bin/pytest $(PYTEST_ARGS)
 

@@ -172,10 +172,24 @@ def test_it_filters_the_inbox(client, alice, community_a):
     assert "已答的意见" in done and "未答的意见" not in done
 
 
-def test_it_prints_the_notice_with_the_address(client, alice, community_a):
+def test_it_prints_the_notice_with_the_address_and_its_qr_code(client, alice, community_a):
     client.force_login(alice)
     r = client.get("/surveys/box/ygh/poster/")
-    assert r.status_code == 200 and "http://testserver/s/ygh/" in r.content.decode()
+    page = r.content.decode()
+    assert r.status_code == 200 and "http://testserver/s/ygh/" in page
+    assert "<svg" in page  # the QR code the owners scan (R-COM-1)
+
+
+def test_the_qr_code_encodes_the_address():
+    import segno
+
+    from propsvc.templatetags.propsvc import qr_svg
+
+    svg = qr_svg("http://testserver/s/ygh/")
+    assert svg.startswith("<svg") and svg == segno.make("http://testserver/s/ygh/", error="m").svg_inline(
+        scale=4, border=2, omitsize=False
+    )
+    assert qr_svg("") == ""
 
 
 @pytest.mark.parametrize("n", [1, 5])
