@@ -45,6 +45,18 @@ app.conf.beat_schedule = {
         "task": "surveys.tasks.open_visit_summaries",
         "schedule": crontab(hour=0, minute=30),
     },
+    # R-COM-2: every community has an open fee-account deadline (the accounts are published at
+    # least every three months); daily, so a new community gets its first one the next night.
+    "open-fee-account-deadlines": {
+        "task": "surveys.tasks.open_fee_account_deadlines",
+        "schedule": crontab(hour=0, minute=40),
+    },
+    # R-SUR-1: a survey round's collection closes when its 15 working days are over (at 24:00);
+    # the online links stop working at once, so the round is closed soon after.
+    "close-survey-rounds": {
+        "task": "surveys.tasks.close_survey_rounds",
+        "schedule": crontab(minute="*/15"),
+    },
     # R-ARC-4: archive look-up windows close when their time is up.
     "close-expired-archive-lookups": {
         "task": "archives.tasks.close_expired_lookups",

@@ -6,6 +6,7 @@ from django.urls import include, path
 from archives import views as archive_views
 from propsvc import views
 from propsvc.forms import LoginForm
+from surveys import round_views as survey_round_views
 from surveys import views as survey_views
 
 urlpatterns = [
@@ -35,6 +36,8 @@ urlpatterns = [
     # The public suggestion box (R-COM-1): short, for the QR code on the notice board.
     path("s/<slug:code>/", survey_views.box, name="suggestion-box"),
     path("s/<slug:code>/thanks/", survey_views.box_thanks, name="suggestion-box-thanks"),
+    # A unit's satisfaction questionnaire online (R-SUR-1): the link and QR code on its paper form.
+    path("q/<str:token>/", survey_round_views.questionnaire_online, name="questionnaire-online"),
     path("admin/", admin.site.urls),
 ]
 

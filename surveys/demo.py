@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from archives.models import Unit
 from propsvc.models import Community
-from surveys import services
-from surveys.models import Month, Signature, Suggestion, Visit
+from surveys import notices, services
+from surveys.models import Month, Notice, Signature, Suggestion, Visit
 
 # mode, topics, the owner's opinions and needs (empty: nothing raised)
 SCENARIOS = [
@@ -92,6 +92,46 @@ def seed(*, stdout, seed: int) -> None:
         summary, _created = services.visit_summary_open(community_id=community.pk, month=last)
         _review(summary, index, supervisor, manager)
         stdout.write(f"{community.name}: {count} owner visits")
+    for community in Community.objects.order_by("pk"):
+        _notices(community, users, now)
+    notices.fee_account_deadlines_open()
+
+
+def _notices(community, users, now) -> None:
+    """R-COM-2: the last quarter's fee accounts and a planned water cut put up on the board (three
+    days ahead), and a power-cut notice still a draft. Skipped when the community has notices."""
+    manager = users.filter(username=f"{community.code}_manager").first()
+    supervisor = users.filter(username=f"{community.code}_cs").first()
+    if manager is None or supervisor is None or Notice.objects.filter(community=community).exists():
+        return
+    today = timezone.localdate(now)
+    quarter_end = today.replace(month=1 + 3 * ((today.month - 1) // 3), day=1) - datetime.timedelta(days=1)
+    quarter_start = quarter_end.replace(month=quarter_end.month - 2, day=1)
+    fee = notices.notice_create(
+        by=manager, community=community, kind=Notice.Kind.FEE_ACCOUNT,
+        title=f"{quarter_start.year}年第{(quarter_end.month) // 3}季度物业服务费收支情况公示",
+        body="本季度物业服务费收入、公共部位维修支出、保洁绿化外包支出及公共能耗费用明细见附表，"
+             "业主如有疑问，请于公示期内到客户服务中心查阅原始凭证。",
+        period_from=quarter_start, period_to=quarter_end,
+    )  # fmt: skip
+    notices.notice_publish(notice_id=fee.pk, by=manager)
+    start = (timezone.localtime(now) + datetime.timedelta(days=3)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    water = notices.notice_create(
+        by=supervisor, community=community, kind=Notice.Kind.WATER_CUT,
+        title="二次供水水箱清洗停水通知",
+        body="因二次供水水箱年度清洗消毒，届时全小区停水，请各位业主提前做好储水准备，给您带来不便敬请谅解。",
+        starts_at=start, ends_at=start + datetime.timedelta(hours=8),
+    )  # fmt: skip
+    notices.notice_publish(notice_id=water.pk, by=supervisor)
+    power = start + datetime.timedelta(days=7)
+    notices.notice_create(
+        by=supervisor, community=community, kind=Notice.Kind.POWER_CUT,
+        title="配电房检修停电通知",
+        body="供电公司将对小区配电房进行年度检修，届时电梯、地下车库照明暂停使用，请业主提前安排出行。",
+        starts_at=power, ends_at=power + datetime.timedelta(hours=4),
+    )  # fmt: skip
 
 
 def _review(summary, index: int, supervisor, manager) -> None:

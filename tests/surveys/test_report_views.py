@@ -150,7 +150,7 @@ def test_it_shows_the_deadlines_met_or_overdue(en, closed, sam, july):
     en.force_login(sam)
     r = en.get(url(closed))
     html = _html(r)
-    assert html.count("by 24:00 on 2026-07-13") == 2 and "Overdue" not in html
+    assert html.count("by 24:00 on 2026-07-14") == 2 and "Overdue" not in html
     _finish(en, closed)
     july.move_to(DUE + datetime.timedelta(hours=2))
     html = _html(en.get(url(closed)))

@@ -47,8 +47,8 @@ Status = SurveyRound.Status
 S, B, D = "satisfied", "basic", "dissatisfied"
 ITEMS = ["security", "cleaning", "greening"]
 SENT_ON = datetime.date(2026, 6, 1)
-COLLECT_UNTIL = datetime.datetime(2026, 6, 23, tzinfo=SHANGHAI)
-DUE = datetime.datetime(2026, 7, 14, tzinfo=SHANGHAI)  # 24:00 on 13 July 2026
+COLLECT_UNTIL = datetime.datetime(2026, 6, 24, tzinfo=SHANGHAI)  # 24:00 on 23 June (19 June: Dragon Boat)
+DUE = datetime.datetime(2026, 7, 15, tzinfo=SHANGHAI)  # 24:00 on 14 July 2026
 NOW = datetime.datetime(2026, 7, 6, 10, 0, tzinfo=SHANGHAI)  # before both deadlines
 
 HAND_WORKED = [
@@ -88,7 +88,7 @@ def build_round(
 ) -> SurveyRound:
     """A round of `sent` questionnaires of which the first len(returned) came back; `returned` holds
     (answers, suggestion topic, suggestion) per returned questionnaire. With `deadlines`, the ledger's
-    statistics and publication rows are open, due at 24:00 on 13 July 2026 (as sending would)."""
+    statistics and publication rows are open, due at 24:00 on 14 July 2026 (as sending would)."""
     assert len(returned) <= sent
     survey_round = SurveyRound.objects.create(
         community=community, year=2026, period=period, items=[{"key": k, "label": ""} for k in items],
@@ -149,7 +149,7 @@ def _english():
 
 @pytest.fixture
 def july():
-    """Time stands still on 6 July 2026, 10:00 — before the deadlines of 24:00 on 13 July."""
+    """Time stands still on 6 July 2026, 10:00 — before the deadlines of 24:00 on 14 July."""
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
 
@@ -503,8 +503,8 @@ def test_it_lets_only_the_survey_staff_record_the_copy(closed, sam, quinn, pete)
 def test_it_lists_the_statistics_and_publication_deadlines(closed, sam, july):
     lines = round_report.round_deadlines(round_=closed)
     assert [(d.kind, d.due_text, d.is_met, d.is_overdue) for d in lines] == [
-        (KIND_STATISTICS, "by 24:00 on 2026-07-13", False, False),
-        (KIND_PUBLICATION, "by 24:00 on 2026-07-13", False, False),
+        (KIND_STATISTICS, "by 24:00 on 2026-07-14", False, False),
+        (KIND_PUBLICATION, "by 24:00 on 2026-07-14", False, False),
     ]
     _finish(closed, sam)
     july.move_to(DUE + datetime.timedelta(hours=1))
