@@ -555,8 +555,8 @@ def round_publish(*, round_id: int, by, measures: str) -> SurveyRound:
     if Notice.objects.filter(survey_round=round_).exists():
         raise SurveyError(_("This round already has a publication notice."))
     now = timezone.now()
-    stats = statistics_from_snapshot(round_, round_.figures or round_snapshot(round_), provisional=False)
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(settings.LANGUAGE_CODE):  # the item names too: the notice is for owners
+        stats = statistics_from_snapshot(round_, round_.figures or round_snapshot(round_), provisional=False)
         title = round_title(round_)
         body = notice_body(stats, measures)
         signed_by = service_center_name(round_.community)

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 from django.utils.html import escape
+from django.utils.translation import gettext
 
 from surveys import rounds
 from surveys.models import Questionnaire, SurveyRound
@@ -144,7 +145,10 @@ def test_it_fails_once_the_collection_is_closed_by_hand(client, form, sam):
 def test_it_refuses_an_unknown_token(client, collecting):
     assert client.get("/q/not-a-real-token/").status_code == 404
     assert client.post("/q/not-a-real-token/", {}).status_code == 404
-    refused(lambda: rounds.questionnaire_answer_online(token="nope", answers={}), "not valid")
+    refused(
+        lambda: rounds.questionnaire_answer_online(token="nope", answers={}),
+        gettext("This questionnaire link is not valid."),
+    )
 
 
 def test_it_protects_the_form_against_cross_site_posts(form):

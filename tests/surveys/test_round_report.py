@@ -394,7 +394,9 @@ def test_it_writes_the_penalty_into_the_notice(july, community_a, sam):
     _finish(survey_round, sam)
     _publish(survey_round, sam)
     body = Notice.objects.get().body
-    assert "lowered by 25.0 points, to 75.0%" in body and "return rate 55.0%" in body
+    # Written for the owners in the site's language (zh-hans), item names included.
+    assert "满意率扣减25.0个百分点，调整后为75.0%" in body and "回收率55.0%" in body
+    assert "治安 100.0%" in body and "Security" not in body
 
 
 @pytest.mark.parametrize("status", [Status.COLLECTING, Status.CLOSED])
