@@ -39,7 +39,13 @@ def _statistics_url(pk: int) -> str:
 @permission_required(Perm.VIEW_SURVEYS, raise_exception=True)
 @require_GET
 def round_statistics(request: HttpRequest, pk: int) -> HttpResponse:
-    round_ = _round(request, pk)
+    return _statistics_page(request, _round(request, pk))
+
+
+def _statistics_page(
+    request, round_: SurveyRound, *, bound: tuple[str, object] | None = None
+) -> HttpResponse:
+    """The page; `bound` = (context name, form) re-shows a step's form as typed, with its errors (400)."""
     stats = round_report.round_statistics(round_=round_)
     may_run = request.user.has_perm(Perm.RUN_SURVEY, round_)
     measures = round_report.measures_suggestion(stats)
@@ -55,6 +61,13 @@ def round_statistics(request: HttpRequest, pk: int) -> HttpResponse:
         if may_run and round_.status in round_report.FINISHED and not round_.quality_copy_on else None,
         "finished": round_.status in round_report.FINISHED,
     }  # fmt: skip
+    if bound is not None:
+        name, form = bound
+        if ctx.get(name) is None:  # the step is not open in the round's state: say why at the top
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+            return redirect(_statistics_url(round_.pk))
+        ctx[name] = form
+        return render(request, "surveys/report/statistics.html", ctx, status=400)
     return render(request, "surveys/report/statistics.html", ctx)
 
 
@@ -99,13 +112,14 @@ def round_publication_notice(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "surveys/report/notice.html", ctx)
 
 
-def _step(request, pk: int, form, call, success: str, *, then: str | None = None) -> HttpResponse:
+def _step(request, pk: int, form, call, success: str, *, name: str, then: str | None = None) -> HttpResponse:
     """The shared shape of a step: 404 outside the user's communities, validate, call one service,
-    PRG with a message (a refused step writes nothing)."""
-    _round(request, pk)
+    PRG with a message (a refused step writes nothing). A form with errors is shown again as typed
+    (the page with status 400), so nothing the user wrote is lost; a step refused by the round's
+    state goes back to the page with the reason."""
+    round_ = _round(request, pk)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return redirect(_statistics_url(pk))
+        return _statistics_page(request, round_, bound=(name, form))
     try:
         call()
     except SurveyError as exc:
@@ -123,7 +137,7 @@ def round_finish(request: HttpRequest, pk: int) -> HttpResponse:
     return _step(
         request, pk, form,
         lambda: round_report.round_statistics_finish(round_id=pk, by=request.user, **form.cleaned_data),
-        _("The survey statistics table is finished; its figures no longer change."),
+        _("The survey statistics table is finished; its figures no longer change."), name="finish_form",
     )  # fmt: skip
 
 
@@ -136,7 +150,7 @@ def round_publish(request: HttpRequest, pk: int) -> HttpResponse:
         request, pk, form,
         lambda: round_report.round_publish(round_id=pk, by=request.user, **form.cleaned_data),
         _("The measures are published. Print the notice and put it up on the bulletin board."),
-        then=reverse("surveys:round-publication-notice", args=[pk]),
+        then=reverse("surveys:round-publication-notice", args=[pk]), name="publish_form",
     )  # fmt: skip
 
 
@@ -148,5 +162,5 @@ def round_quality_copy(request: HttpRequest, pk: int) -> HttpResponse:
     return _step(
         request, pk, form,
         lambda: round_report.round_quality_copy(round_id=pk, by=request.user, **form.cleaned_data),
-        _("The copy sent to the quality department is recorded."),
+        _("The copy sent to the quality department is recorded."), name="copy_form",
     )  # fmt: skip

@@ -158,6 +158,12 @@ def round_parts(*, survey_round: SurveyRound) -> dict:
         "counts": round_counts(survey_round=survey_round),
         "coverage": coverage,
         "uncovered": [line for line in coverage if line.is_uncovered],
+        "coverage_total": EntranceLine(
+            building_id=0, building="", entrance=0, units=sum(line.units for line in coverage),
+            occupied=sum(line.occupied for line in coverage),
+            questionnaires=sum(line.questionnaires for line in coverage),
+            returned=sum(line.returned for line in coverage),
+        ),  # fmt: skip
         "events": events,
         "deadlines": list(deadline_list_for_case(case=survey_round)),
         "dates": [
