@@ -148,6 +148,19 @@ def round_coverage(*, survey_round: SurveyRound) -> list[EntranceLine]:
     return lines
 
 
+def _total(coverage: list[EntranceLine]) -> EntranceLine:
+    """The coverage table's total line."""
+    return EntranceLine(
+        building_id=0,
+        building="",
+        entrance=0,
+        units=sum(line.units for line in coverage),
+        occupied=sum(line.occupied for line in coverage),
+        questionnaires=sum(line.questionnaires for line in coverage),
+        returned=sum(line.returned for line in coverage),
+    )
+
+
 def round_parts(*, survey_round: SurveyRound) -> dict:
     """The detail page: counts, coverage per entrance, the timeline (labelled) and the ledger rows."""
     events = list(survey_round.events.select_related("actor"))
@@ -158,12 +171,7 @@ def round_parts(*, survey_round: SurveyRound) -> dict:
         "counts": round_counts(survey_round=survey_round),
         "coverage": coverage,
         "uncovered": [line for line in coverage if line.is_uncovered],
-        "coverage_total": EntranceLine(
-            building_id=0, building="", entrance=0, units=sum(line.units for line in coverage),
-            occupied=sum(line.occupied for line in coverage),
-            questionnaires=sum(line.questionnaires for line in coverage),
-            returned=sum(line.returned for line in coverage),
-        ),  # fmt: skip
+        "coverage_total": _total(coverage),
         "events": events,
         "deadlines": list(deadline_list_for_case(case=survey_round)),
         "dates": [
