@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from archives.models import Unit
 from propsvc.models import Community
-from surveys import notices, services
-from surveys.models import Month, Notice, Signature, Suggestion, Visit
+from surveys import notices, round_report, rounds, services
+from surveys.models import Month, Notice, Signature, Suggestion, SurveyRound, Visit
 
 # mode, topics, the owner's opinions and needs (empty: nothing raised)
 SCENARIOS = [
@@ -95,6 +95,70 @@ def seed(*, stdout, seed: int) -> None:
     for community in Community.objects.order_by("pk"):
         _notices(community, users, now)
     notices.fee_account_deadlines_open()
+    for index, community in enumerate(Community.objects.order_by("pk")):
+        _surveys(community, users, rng, last=index == 2, stdout=stdout)
+
+
+# R-SUR-1 … R-SUR-7: how often owners tick each answer, per item (satisfied, basically, dissatisfied,
+# blank, several): cleaning and the repairs' timeliness draw the most dissatisfaction.
+ODDS = {
+    "cleaning": (50, 25, 18, 5, 2),
+    "repair_timeliness": (45, 30, 17, 6, 2),
+    "security": (60, 25, 9, 5, 1),
+}
+ODDS_OTHER = (65, 24, 5, 5, 1)
+CODES = ("1", "2", "3", "", "0")
+PAPER_SUGGESTIONS = [
+    ("cleaning", "楼道垃圾清运不及时，夏天有异味"),
+    ("repair_timeliness", "报修后等待时间太长，希望当天上门"),
+    ("cleaning", "地下车库地面油污多，建议定期冲洗"),
+    ("security", "夜间巡逻次数少，单元门禁经常坏"),
+    ("facilities", "儿童游乐设施老化，希望更换"),
+    ("difficulties", "家中有行动不便的老人，希望提供上门缴费服务"),
+    ("other", "希望物业多组织业主活动"),
+]
+
+
+JUNE_MEASURES = """1. 保洁：保洁外包单位每日两次巡查楼道，垃圾日产日清，地下车库每月冲洗一次。
+2. 维修（及时性）：报修承诺2小时内响应、24小时内上门，超时由客服部跟进。
+3. 治安：夜间巡逻由两次增至四次，单元门禁本月内全部检修。
+4. 其余事项由各责任部门制定整改计划，下月业户走访时回访落实情况。"""
+
+
+def _surveys(community, users, rng, *, last: bool, stdout) -> None:
+    """Satisfaction surveys through the services. In the largest community (锦绣华庭, 900 households) the
+    June 2026 round: sent on 1 June, two thirds of the paper forms typed into the grid, closed when its
+    15 working days ran out, its statistics finished and its measures published — but only now, when the
+    demo is seeded, so the ledger shows those two met late. Every community gets its December round
+    prepared: sending it waits for the administrator to enter the 2027 holiday schedule (the statistics
+    run into January). Skipped when the community already has a round."""
+    supervisor = users.filter(username=f"{community.code}_cs").first()
+    manager = users.filter(username=f"{community.code}_manager").first()
+    if supervisor is None or manager is None or SurveyRound.objects.filter(community=community).exists():
+        return
+    rounds.survey_round_create(by=supervisor, community_id=community.pk, year=2026, period=12)
+    if not last:
+        return
+    june = rounds.survey_round_create(by=supervisor, community_id=community.pk, year=2026, period=6)
+    june = rounds.survey_round_send(round_id=june.pk, by=supervisor, sent_on=datetime.date(2026, 6, 1))
+    forms = list(june.questionnaires.select_related("unit").order_by("unit__building__sort_key", "pk"))
+    typed = [q for q in forms if rng.random() < 0.68]
+    rows, suggestions = [], rng.sample(PAPER_SUGGESTIONS * 8, len(PAPER_SUGGESTIONS) * 8)
+    for n, q in enumerate(typed):
+        codes = {key: rng.choices(CODES, ODDS.get(key, ODDS_OTHER))[0] for key in june.item_keys}
+        topic, text = suggestions[n] if n < len(suggestions) and n % 5 == 0 else ("", "")
+        rows.append(
+            rounds.PaperRow(questionnaire_id=q.pk, codes=codes, suggestion=text, suggestion_topic=topic)
+        )
+    for start in range(0, len(rows), 100):
+        rounds.questionnaire_returns_enter(round_id=june.pk, by=supervisor, rows=rows[start : start + 100])
+    rounds.survey_round_close_due(round_id=june.pk)
+    round_report.round_statistics_finish(
+        round_id=june.pk, by=supervisor,
+        analysis="业主意见集中在保洁质量和报修响应速度两方面；部分老年业主提出上门服务需求。",
+    )  # fmt: skip
+    round_report.round_publish(round_id=june.pk, by=manager, measures=JUNE_MEASURES)
+    stdout.write(f"{community.name}: June survey, {len(typed)} of {len(forms)} questionnaires returned")
 
 
 def _notices(community, users, now) -> None:

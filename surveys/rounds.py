@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from archives.models import Unit
 from propsvc.models import Community, Department
@@ -83,7 +83,7 @@ CODE_LEGEND = (
 # written by surveys.round_report; unknown kinds show as they are).
 EVENT_LABELS = {
     "round.created": gettext_lazy("Round created"),
-    "round.sent": gettext_lazy("Questionnaires sent"),
+    "round.sent": pgettext_lazy("survey event", "Questionnaires sent"),
     "round.returns_entered": gettext_lazy("Paper returns entered"),
     "round.closed": gettext_lazy("Collection closed"),
     "round.reported": gettext_lazy("Statistics finished"),

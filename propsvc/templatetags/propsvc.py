@@ -53,3 +53,19 @@ def qr_svg(value: str, scale: int = 4):
         return ""
     code = segno.make(str(value), error="m")
     return mark_safe(code.svg_inline(scale=int(scale), border=2, omitsize=False))  # noqa: S308
+
+
+@register.filter
+def due(moment) -> str:
+    """A due time as people write it: a deadline at midnight is 24:00 of the day before
+    ("2026-06-23 24:00", R-TIME-1), any other moment as it is ("2026-06-23 17:30")."""
+    import datetime
+
+    from django.utils import timezone
+
+    if not moment:
+        return "—"
+    local = timezone.localtime(moment)
+    if local.time() == datetime.time.min:
+        return f"{local.date() - datetime.timedelta(days=1):%Y-%m-%d} 24:00"
+    return f"{local:%Y-%m-%d %H:%M}"

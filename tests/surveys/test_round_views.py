@@ -11,13 +11,24 @@ import datetime
 import re
 
 import pytest
+import time_machine
 from django.utils import translation
 from django.utils.html import escape
+from django.utils.translation import gettext
 
 from surveys import rounds
 from surveys.models import Questionnaire, QuestionnaireTemplate, SurveyRound
 from surveys.rounds import PaperRow
-from tests.surveys.test_rounds import JUNE_1, _english, estate, june, new_round, sent_round
+from tests.surveys.test_rounds import (
+    JUNE_1,
+    JUNE_COLLECT_UNTIL,
+    JUNE_MORNING,
+    _english,
+    estate,
+    june,
+    new_round,
+    sent_round,
+)
 
 __all__ = ["_english", "june"]  # fixtures, imported for this module
 
@@ -503,3 +514,15 @@ def test_templates_need_the_manage_permission(client, db, sam, quinn):
 def test_the_round_link_matches_the_model(collecting):
     assert collecting.get_absolute_url() == f"/surveys/rounds/{collecting.pk}/"
     assert datetime.date(2026, 6, 1) == collecting.sent_on
+
+
+def test_the_round_page_shows_an_automatic_step_without_a_person(client, sam, community_a):
+    """The beat closes the window (no actor): the timeline says the system did it, never a 500."""
+    with time_machine.travel(JUNE_MORNING, tick=False) as clock:
+        estate(community_a)
+        survey_round = sent_round(sam, community_a)
+        clock.move_to(JUNE_COLLECT_UNTIL + datetime.timedelta(minutes=1))
+        assert rounds.survey_rounds_close_due() == [survey_round.pk]
+        client.force_login(sam)
+        r = client.get(survey_round.get_absolute_url())
+    assert r.status_code == 200 and escape(gettext("automatically (the system)")) in r.content.decode()
