@@ -3,6 +3,7 @@ paper form: public (no login), CSRF protected, one answer per unit (online or pa
 round is collecting and its 15 working days are not over (410 afterwards), 404 for an unknown token."""
 
 import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -24,6 +25,7 @@ from tests.surveys.test_rounds import (
 )
 
 __all__ = ["_english", "june"]  # fixtures, imported for this module
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
@@ -69,6 +71,10 @@ def test_it_shows_the_community_the_unit_and_the_items(client, form):
     assert all(label in page for label in labels)
     assert 'name="suggestion"' in page and 'name="suggestion_topic"' in page
     assert "csrfmiddlewaretoken" in page
+    # The owner sees until when the link answers (24:00 of the window's last working day).
+    assert form.round.collect_until.astimezone(SHANGHAI).strftime("%H:%M") == "00:00"
+    last_day = (form.round.collect_until.astimezone(SHANGHAI) - datetime.timedelta(days=1)).date()
+    assert f"{last_day:%Y-%m-%d} 24:00" in page
     # Nothing about the other units of the delivery list.
     assert "1202室" not in page and "1单元" not in page
     assert r["Cache-Control"].startswith("max-age=0") or "no-cache" in r["Cache-Control"]
