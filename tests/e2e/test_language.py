@@ -14,10 +14,10 @@ def test_the_language_switch_turns_the_pages_to_english_and_back(login, alice):
     page.get_by_label("语言").select_option("en")
     page.wait_for_load_state("networkidle")
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.get_by_role("navigation").get_by_role("link", name="Complaints")).to_be_visible()
+    expect(page.get_by_role("navigation").get_by_role("link", name="Complaints", exact=True)).to_be_visible()
 
     page.get_by_role("button", name=me).click()
     page.get_by_label("Language").select_option("zh-hans")
     page.wait_for_load_state("networkidle")
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
-    expect(page.get_by_role("navigation").get_by_role("link", name="投诉")).to_be_visible()
+    expect(page.get_by_role("navigation").get_by_role("link", name="投诉", exact=True)).to_be_visible()
