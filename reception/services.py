@@ -659,7 +659,8 @@ def work_order_report(*, work_order_id: int, by, result: str) -> WorkOrder:
         text=_("Work order %(number)s has a result: %(result)s — report it to the owner.")
         % {
             "number": work_order.number,
-            "result": work_order.result[:100],
+            # The sentence ends with its own full stop: "…已修好。。请回复业主" would read badly.
+            "result": work_order.result[:100].rstrip("。.！!；; "),
         },
         link=work_order.origin_link,
         email=True,

@@ -155,12 +155,14 @@ def _detail(request, record, status=200, **forms):
         "can_open_complaint": record.kind == Kind.COMPLAINT
         and record.status in (ReceptionRecord.Status.OPEN, ReceptionRecord.Status.PENDING)
         and request.user.has_perm(Perm.REGISTER_COMPLAINT, record),
-        "respond_form": forms.get("respond_form") or RespondForm(),
-        "handle_form": forms.get("handle_form") or NoteForm(),
+        # Each step's form on the page gets its own ids (they share field names such as "note"),
+        # so every label points at its own field.
+        "respond_form": forms.get("respond_form") or RespondForm(auto_id="id_respond_%s"),
+        "handle_form": forms.get("handle_form") or NoteForm(auto_id="id_handle_%s"),
         "remit_form": forms.get("remit_form") or NoteForm(prefix="remit"),
-        "pending_form": forms.get("pending_form") or PendingForm(),
-        "transfer_form": forms.get("transfer_form") or TransferForm(record=record),
-        "reply_form": forms.get("reply_form") or ReplyOwnerForm(),
+        "pending_form": forms.get("pending_form") or PendingForm(auto_id="id_pending_%s"),
+        "transfer_form": forms.get("transfer_form") or TransferForm(record=record, auto_id="id_transfer_%s"),
+        "reply_form": forms.get("reply_form") or ReplyOwnerForm(auto_id="id_reply_%s"),
         "open_action": next((name for name in forms), ""),
         "Status": ReceptionRecord.Status,
     }
