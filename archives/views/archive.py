@@ -95,6 +95,7 @@ def _closed_page(request, unit, *, form=None, status=200):
         "form": form or forms.LookupRequestForm(),
         "mine": mine,
         "may_request": request.user.has_perm(Perm.REQUEST_LOOKUP, unit),
+        "now": timezone.now(),  # a window past its end reads "expired" before beat closes it
     }
     return render(request, "archives/archive_closed.html", ctx, status=status)
 
