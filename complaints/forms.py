@@ -484,7 +484,7 @@ class ReportForm(forms.Form):
         label=_("Communities"),
         queryset=Community.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         help_text=_("None ticked: every community you may see."),
     )
 
