@@ -26,7 +26,11 @@ CHROMIUM_FLAGS = [
     "--disable-gpu",
     "--no-first-run",
     "--disable-background-networking",
+    "--lang=zh-CN",
 ]
+# Date and time fields are drawn in the browser's own language (年/月/日 --:--, 24 h), not the page's:
+# Chromium reads it from LANGUAGE, and needs Debian's chromium-l10n for Chinese.
+CHROMIUM_ENV = {"LANGUAGE": "zh_CN", "LANG": "zh_CN.UTF-8"}
 DESKTOP = {"width": 1366, "height": 768}
 TABLET = {"width": 768, "height": 1024}
 PASSWORD = "e2e-pass-2026"  # test users only
@@ -45,7 +49,13 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS, "headless": True}
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": CHROMIUM_FLAGS,
+        "env": {**os.environ, **CHROMIUM_ENV},
+        "headless": True,
+    }
 
 
 @pytest.fixture(scope="session")

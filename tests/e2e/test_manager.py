@@ -10,6 +10,7 @@ import datetime
 import importlib
 import re
 from decimal import Decimal
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -199,11 +200,13 @@ def test_the_manager_reads_the_monthly_statistics_and_the_survey_table(login, oc
         page.wait_for_function(DRAWN, arg=chart)
     shoot(page, "monthly-statistics")
 
-    with page.expect_download() as download_info:
+    with page.expect_response(lambda r: "export" in r.url) as answer, page.expect_download() as download_info:
         page.get_by_role("link", name="导出Excel").click()
     download = download_info.value
-    assert download.suggested_filename == f"月度投诉统计-{MONTH}.xlsx"
-    saved = tmp_path / download.suggested_filename
+    # The file's name as the server gives it (Chromium's suggestion depends on its own language).
+    disposition = answer.value.headers["content-disposition"]
+    assert disposition.startswith("attachment") and quote(f"月度投诉统计-{MONTH}.xlsx") in disposition
+    saved = tmp_path / "report.xlsx"
     download.save_as(saved)
     workbook = load_workbook(saved)
 
