@@ -6,6 +6,7 @@ from propsvc.models import (
     Deadline,
     Department,
     DigestItem,
+    LoginFailure,
     Membership,
     Notification,
     StaffPreference,
@@ -121,4 +122,19 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(admin.ModelAdmin):
+    """Failed logins (propsvc.lockout). Deleting a username's or an address's rows lifts its lock."""
+
+    list_display = ["at", "username", "address"]
+    search_fields = ["username", "address"]
+    readonly_fields = ["at", "username", "address"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -15,7 +15,12 @@ class PropsvcConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from propsvc.middleware import session_activity_start
         from propsvc.rolesync import sync_role_groups
 
         # Later apps add permissions to the matrix; re-mirror it after every migrate.
         post_migrate.connect(sync_role_groups, dispatch_uid="propsvc.sync_role_groups")
+        # The idle clock starts at login (propsvc.middleware.IdleTimeoutMiddleware).
+        user_logged_in.connect(session_activity_start, dispatch_uid="propsvc.session_activity_start")

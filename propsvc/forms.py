@@ -2,16 +2,47 @@ import datetime
 import re
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from propsvc import lockout
 from propsvc.calendar import schedule_problems
+from propsvc.http import client_address
 from propsvc.models import CalendarDay
 
 
-class LoginForm(AuthenticationForm):
+class LockoutMixin:
+    """Login lockout (propsvc.lockout) around AuthenticationForm.clean: a locked username or address
+    is refused before the password is checked, so even the right password does not get in."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if not username or not password:
+            return super().clean()
+        try:
+            attempt = lockout.login_attempt_begin(username=username, address=client_address(self.request))
+        except lockout.LoginLocked as exc:
+            raise ValidationError(exc.message, code="locked") from None
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            until = lockout.login_attempt_failed(attempt=attempt)
+            if until is not None:
+                raise ValidationError(lockout.LoginLocked(until).message, code="locked") from None
+            raise
+        lockout.login_attempt_succeeded(attempt=attempt)
+        return cleaned
+
+
+class AdminLoginForm(LockoutMixin, AdminAuthenticationForm):
+    """The admin's login page, under the same lockout (urls.py sets admin.site.login_form)."""
+
+
+class LoginForm(LockoutMixin, AuthenticationForm):
     username = forms.CharField(
         label=_("Username"), widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"})
     )

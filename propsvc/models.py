@@ -571,3 +571,30 @@ class CalendarReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} · {self.round_start:%Y-%m-%d}"
+
+
+class LoginFailure(models.Model):
+    """One failed login: the username typed (lower case) and the client's address.
+
+    propsvc.lockout counts these rows: 5 within 15 minutes for one username, or for one address,
+    lock that username or address for 15 minutes. A successful login deletes its username's rows;
+    rows older than a day are pruned as new ones are written. Not an audit record (that is
+    AuditEntry, written alongside): these rows are deleted.
+    """
+
+    username = models.CharField(_("username"), max_length=150)
+    address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["at"]
+        verbose_name = _("failed login")
+        verbose_name_plural = _("failed logins")
+        indexes = [
+            models.Index(fields=["username", "at"], name="login_failure_username_at"),
+            models.Index(fields=["address", "at"], name="login_failure_address_at"),
+            models.Index(fields=["at"], name="login_failure_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} · {self.address or '-'} · {self.at:%Y-%m-%d %H:%M}"

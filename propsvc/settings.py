@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from propsvc.env import env_bool, env_database, env_int, env_list, env_mailer, env_str
@@ -56,8 +57,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "propsvc.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "propsvc.middleware.CurrentCommunityMiddleware",
 ]
@@ -76,6 +79,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
                 "propsvc.context_processors.workplace",
             ],
         },
@@ -100,6 +104,19 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Lockout (propsvc.lockout): this many failed logins within the window lock the username, and
+# separately the client address, for the window.
+PROPSVC_LOGIN_FAILURE_LIMIT = 5
+PROPSVC_LOGIN_LOCKOUT_MINUTES = 15
+
+# -- Sessions: 30 minutes idle ends one (shared front-desk computers) -------
+# propsvc.middleware.IdleTimeoutMiddleware renews the session on real requests only: the
+# notification bell's poll (every 60 s) must not keep an abandoned page logged in, which is why
+# SESSION_SAVE_EVERY_REQUEST stays off.
+PROPSVC_SESSION_IDLE_SECONDS = env_int("PROPSVC_SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_COOKIE_AGE = PROPSVC_SESSION_IDLE_SECONDS
+SESSION_SAVE_EVERY_REQUEST = False
+PROPSVC_POLL_URL_NAMES = {"notification-bell"}
 
 # -- Language and time ------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -156,16 +173,46 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
+# https only in production; /healthz stays on plain http for the container's and a load balancer's
+# health check. A TLS-terminating proxy that redirects itself may set SECURE_SSL_REDIRECT=false.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+# The preload directive only takes effect once the domain's owner submits it to hstspreload.org;
+# set SECURE_HSTS_PRELOAD=false if subdomains of this domain must stay reachable over http.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 BEHIND_PROXY = env_bool("BEHIND_PROXY", default=False)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy, enforced when DEBUG is off (CSP=report-only only reports; CSP=off drops
+# it). Scripts: our own files, and the nonce for the one inline <script> (templates write
+# {% csp_nonce_attr %}). The hash allows exactly the inline handler onclick="window.print()" of the
+# printable pages, nothing else inline ('unsafe-hashes' applies to the listed hashes only). Styles:
+# 'unsafe-inline' because templates use style="" attributes and htmx adds its indicator <style>;
+# inline styles cannot run code, so scripts stay strict. Images: data: for Bootstrap's SVG icons
+# in CSS; the QR codes are inline <svg>.
+CSP_PRINT_HANDLER = "'sha256-MguIPR6qNR8D3B+eAlK+bIRTZe8t3wkOY4B/56Me9FU='"  # window.print()
+CONTENT_SECURITY_POLICY = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE, CSP.UNSAFE_HASHES, CSP_PRINT_HANDLER],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+_csp_mode = env_str("CSP", "off" if DEBUG else "enforce")
+if _csp_mode not in {"enforce", "report-only", "off"}:
+    raise ImproperlyConfigured(f"CSP must be enforce, report-only or off, not {_csp_mode!r}.")
+SECURE_CSP = CONTENT_SECURITY_POLICY if _csp_mode == "enforce" else {}
+SECURE_CSP_REPORT_ONLY = CONTENT_SECURITY_POLICY if _csp_mode == "report-only" else {}
 
 # -- Front end --------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from archives import views as archive_views
 from propsvc import views
-from propsvc.forms import LoginForm
+from propsvc.forms import AdminLoginForm, LoginForm
 from surveys import round_views as survey_round_views
 from surveys import views as survey_views
 
@@ -42,3 +42,4 @@ urlpatterns = [
 ]
 
 admin.site.site_header = settings.PROPSVC_COMPANY_NAME
+admin.site.login_form = AdminLoginForm  # the same lockout as /login/

@@ -25,6 +25,23 @@ def _plain_static_storage():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _plain_http():
+    # The suite runs with DEBUG=false, where SECURE_SSL_REDIRECT defaults to true: the test client and
+    # the live server speak plain http. tests/security/test_headers.py turns it back on where it checks it.
+    with override_settings(SECURE_SSL_REDIRECT=False):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _long_sessions():
+    # Journeys travel hours and days in time with one logged-in client; the 30-minute idle timeout
+    # would log it out between steps. tests/security/conftest.py puts the real lifetime back there.
+    day = 24 * 3600
+    with override_settings(SESSION_COOKIE_AGE=14 * day, PROPSVC_SESSION_IDLE_SECONDS=14 * day):
+        yield
+
+
 @pytest.fixture
 def community_a(db):
     return CommunityFactory(name="阳光花园", code="ygh")
