@@ -190,15 +190,14 @@ if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Content-Security-Policy, enforced when DEBUG is off (CSP=report-only only reports; CSP=off drops
 # it). Scripts: our own files, and the nonce for the one inline <script> (templates write
-# {% csp_nonce_attr %}). The hash allows exactly the inline handler onclick="window.print()" of the
-# printable pages, nothing else inline ('unsafe-hashes' applies to the listed hashes only). Styles:
+# {% csp_nonce_attr %}); no inline handler at all (print buttons are <button data-print>, handled in
+# static/js/propsvc.js). Styles:
 # 'unsafe-inline' because templates use style="" attributes and htmx adds its indicator <style>;
 # inline styles cannot run code, so scripts stay strict. Images: data: for Bootstrap's SVG icons
 # in CSS; the QR codes are inline <svg>.
-CSP_PRINT_HANDLER = "'sha256-MguIPR6qNR8D3B+eAlK+bIRTZe8t3wkOY4B/56Me9FU='"  # window.print()
 CONTENT_SECURITY_POLICY = {
     "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF, CSP.NONCE, CSP.UNSAFE_HASHES, CSP_PRINT_HANDLER],
+    "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],

@@ -201,7 +201,7 @@ def test_it_prints_every_unit_of_a_building_on_one_page(client, alice, community
     body = r.content.decode()
     assert body.count("阳光花园8栋") == 130 and "阳光花园 8栋" in body  # every address; the heading
     assert "9栋" not in body.split('id="results"')[1]
-    assert "window.print()" in body and 'class="pagination' not in body
+    assert "data-print" in body and 'class="pagination' not in body
 
 
 # -- who sees what ----------------------------------------------------------------------------------

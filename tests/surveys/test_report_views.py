@@ -232,7 +232,7 @@ def test_it_prints_the_table_on_a4(en, closed, sam):
     r = en.get(url(closed, "statistics/print/"))
     assert r.status_code == 200
     html = _html(r)
-    assert "window.print()" in html and "size: A4" in html
+    assert "data-print" in html and "size: A4" in html
     assert table_rows(r) == table_rows(en.get(url(closed)))
     assert figures(r)["adjusted_rate"] == "60.0"
 
