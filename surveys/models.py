@@ -334,14 +334,11 @@ class Suggestion(models.Model):
         return self.decision != self.Decision.PENDING
 
 
-class VisitEvent(models.Model):
-    """The timeline (STYLE.md 5) of a visit or of a monthly summary: who, when, what."""
+class TimelineEvent(models.Model):
+    """One step of a timeline (STYLE.md 5): who, when, what, the status before and after. The
+    concrete timelines add the case they belong to."""
 
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
-    visit = models.ForeignKey(Visit, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
-    summary = models.ForeignKey(
-        VisitSummary, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
-    )
     kind = models.CharField(max_length=50)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -355,7 +352,22 @@ class VisitEvent(models.Model):
     objects = CommunityScopedQuerySet.as_manager()
 
     class Meta:
+        abstract = True
         ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.kind
+
+
+class VisitEvent(TimelineEvent):
+    """The timeline of a visit or of a monthly summary."""
+
+    visit = models.ForeignKey(Visit, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    summary = models.ForeignKey(
+        VisitSummary, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+
+    class Meta(TimelineEvent.Meta):
         indexes = [
             models.Index(fields=["summary", "created_at"], name="visitevent_summary"),
             models.Index(fields=["visit", "created_at"], name="visitevent_visit"),
@@ -365,9 +377,6 @@ class VisitEvent(models.Model):
                 condition=Q(visit__isnull=False) | Q(summary__isnull=False), name="visitevent_has_a_case"
             ),
         ]
-
-    def __str__(self) -> str:
-        return self.kind
 
     @property
     def label(self) -> str:
@@ -694,29 +703,13 @@ class Questionnaire(models.Model):
         return self.returned_at is not None
 
 
-class SurveyEvent(models.Model):
+class SurveyEvent(TimelineEvent):
     """The round's timeline: created, sent, returns entered, closed, statistics, published, copy."""
 
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
     round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=50)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = CommunityScopedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["created_at", "pk"]
+    class Meta(TimelineEvent.Meta):
         indexes = [models.Index(fields=["round", "created_at"], name="surveyevent_round")]
-
-    def __str__(self) -> str:
-        return self.kind
 
 
 # -- bulletin-board notices (R-COM-2) ---------------------------------------------------------------------
