@@ -15,7 +15,19 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -164,9 +176,11 @@ def _overdue_at_end(month: Month) -> Q:
     """Has a ledger row due before the month's end and not met by then."""
     end = month.end
     rows = Deadline.objects.filter(
-        content_type=ContentType.objects.get_for_model(Complaint), due_at__lt=end
+        content_type=ContentType.objects.get_for_model(Complaint), object_id=OuterRef("pk"), due_at__lt=end
     ).filter(Q(met_at__isnull=True) | Q(met_at__gte=end))
-    return Q(pk__in=Subquery(rows.values("object_id")))
+    # EXISTS per open complaint (an index probe on deadline_case), not IN over every ledger row
+    # due before the month's end — millions at the large size (docs/PERFORMANCE.md).
+    return Q(Exists(rows))
 
 
 def overdue_at(scope: QuerySet[Complaint], month: Month) -> QuerySet[Complaint]:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models import Callback, Complaint, ComplaintEvent, Severity
 from complaints.services import handler_roles
 from propsvc.models import Deadline
+from propsvc.selectors import attach_staff
 from propsvc.roles import DEPARTMENT_ROLES, PERMISSIONS, Perm, Role
 from propsvc.tenancy import department_ids_of, memberships_of
 from reception.models import ReceptionEvent, WorkOrder
@@ -209,19 +210,13 @@ def complaint_rows_for_export(*, user, filters: ComplaintFilter):
 
 def complaint_get_for_user(*, user, pk: int) -> Complaint:
     qs = complaint_visible_to(user).select_related(
-        "community",
-        "unit__building",
-        "owner",
-        "department__community",
-        "record",
-        "received_by",
-        "triaged_by",
-        "first_response_by",
-        "assignee",
-        "result_by",
-        "signed_off_by",
+        "community", "unit__building", "owner", "department__community", "record"
     )
-    return get_object_or_404(qs, pk=pk)
+    complaint = get_object_or_404(qs, pk=pk)
+    attach_staff(
+        [complaint], "received_by", "triaged_by", "first_response_by", "assignee", "result_by", "signed_off_by"
+    )
+    return complaint
 
 
 def complaint_work_orders(*, complaint: Complaint) -> list[WorkOrder]:
