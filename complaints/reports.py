@@ -115,8 +115,11 @@ def on_time(rows: QuerySet[Deadline], *, now: datetime) -> dict:
     return figures
 
 
-def complaint_figures(*, scope: QuerySet[Complaint], month: Month, now: datetime | None = None) -> dict:
-    """The figures of one month (R-CMP-9) — nine queries whatever the number of complaints."""
+def complaint_figures(
+    *, scope: QuerySet[Complaint], month: Month, now: datetime | None = None, breakdowns: bool = True
+) -> dict:
+    """The figures of one month (R-CMP-9) — fifteen queries whatever the number of complaints, nine
+    without the breakdowns (the months the report only compares with need the key figures alone)."""
     now = now or timezone.now()
     received = received_in(scope, month)
     figures = received.aggregate(
@@ -129,13 +132,14 @@ def complaint_figures(*, scope: QuerySet[Complaint], month: Month, now: datetime
         paused=Count("pk", filter=Q(paused_seconds__gt=0) | Q(status=Complaint.Status.PAUSED)),
         paused_seconds=Sum("paused_seconds", default=0),
     )
-    for field in BREAKDOWNS:
-        rows = received.order_by().values(field).annotate(n=Count("pk")).values_list(field, "n")
-        figures[f"by_{field.replace('__kind', '')}"] = dict(rows)
-    by_community = received.order_by().values("community", "community__name").annotate(n=Count("pk"))
-    by_community = by_community.values_list("community", "community__name", "n")
-    figures["by_community"] = {pk: n for pk, _name, n in by_community}
-    figures["community_names"] = {pk: name for pk, name, _n in by_community}
+    if breakdowns:
+        for field in BREAKDOWNS:
+            rows = received.order_by().values(field).annotate(n=Count("pk")).values_list(field, "n")
+            figures[f"by_{field.replace('__kind', '')}"] = dict(rows)
+        by_community = received.order_by().values("community", "community__name").annotate(n=Count("pk"))
+        by_community = by_community.values_list("community", "community__name", "n")
+        figures["by_community"] = {pk: n for pk, _name, n in by_community}
+        figures["community_names"] = {pk: name for pk, name, _n in by_community}
     # R-CMP-4: valid complaints resolved within 48 hours (invalid ones have no such row, and a
     # row opened before an invalid triage is not counted either).
     figures["resolve"] = on_time(_ledger(received.filter(validity="valid"), KIND_RESOLVE), now=now)
@@ -291,7 +295,11 @@ def monthly_report(*, scope: QuerySet[Complaint], month: Month, now: datetime | 
     trend, the Pareto of categories and the call-back figures."""
     now = now or timezone.now()
     periods = {"current": month, "previous": month.previous, "last_year": month.last_year}
-    complaints = {key: complaint_figures(scope=scope, month=m, now=now) for key, m in periods.items()}
+    # Breakdowns only for the month itself: the other two periods are compared by key figures.
+    complaints = {
+        key: complaint_figures(scope=scope, month=m, now=now, breakdowns=key == "current")
+        for key, m in periods.items()
+    }
     callbacks = {key: callback_figures(scope=scope, month=m, now=now) for key, m in periods.items()}
     rows = []
     for key, read in KEY_FIGURES:

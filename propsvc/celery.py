@@ -18,10 +18,15 @@ app.conf.beat_schedule = {
         "task": "propsvc.tasks.purge_notifications",
         "schedule": crontab(hour=3, minute=17),
     },
-    # The deadline ledger (DESIGN.md): reminders, overdue notices, escalations and queued emails.
+    # The deadline ledger (DESIGN.md): reminders, overdue notices, escalations.
     # A short period, never long countdowns (STYLE 17); a missed run is made up by the next one.
     "sweep-deadlines": {
         "task": "propsvc.tasks.sweep_deadlines",
+        "schedule": float(settings.PROPSVC_SWEEP_SECONDS),
+    },
+    # The email copies of notifications (the scan's and every other), a batch each run.
+    "send-notification-emails": {
+        "task": "propsvc.tasks.send_emails",
         "schedule": float(settings.PROPSVC_SWEEP_SECONDS),
     },
     # R-CMP-9: last month's complaint statistics, stored and announced at 08:00 on the 1st.

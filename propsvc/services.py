@@ -370,7 +370,16 @@ def _wants_digest(user) -> bool:
 
 
 def deadline_sweep(*, now: datetime | None = None) -> dict[str, int]:
-    """The reminder scan (every PROPSVC_SWEEP_SECONDS by beat; also `manage.py sweep_deadlines`).
+    """The scan, then the queued emails (`manage.py sweep_deadlines`, and the tests): see
+    deadline_scan and notification_email_pending. Beat runs the two as separate tasks, so a slow
+    mail server never delays a scan (docs/PERFORMANCE.md)."""
+    counts = deadline_scan(now=now)
+    counts["emailed"] = notification_email_pending(now=now)
+    return counts
+
+
+def deadline_scan(*, now: datetime | None = None) -> dict[str, int]:
+    """The reminder scan, one tick (every PROPSVC_SWEEP_SECONDS by beat).
 
     1. Warnings: open rows with warn_at <= now < due_at and no reminder yet — each responsible
        person (the user, or every member of the department) gets "due soon".
@@ -378,14 +387,14 @@ def deadline_sweep(*, now: datetime | None = None) -> dict[str, int]:
        "overdue" and the holders of escalate_role in the row's community are escalated to
        (DEPARTMENT_HEAD: only the head of the row's department); a person already responsible
        is not escalated to, and one who chose the hourly digest gets a DigestItem instead.
-    3. Emails queued by these and other notifications are sent (notification_email_pending).
+    (The emails these notifications queue are sent by notification_email_pending, a task of its own.)
 
     Rows are claimed and their notifications written in one transaction, so a crash loses
     nothing (the rows stay due) and a scan that did not run for hours is made up by the next.
     Constant queries whatever the number of rows. Returns counts.
     """
     now = now or timezone.now()
-    counts = {"warned": 0, "breached": 0, "escalated": 0, "emailed": 0}
+    counts = {"warned": 0, "breached": 0, "escalated": 0}
     open_rows = Deadline.objects.filter(met_at__isnull=True, paused_at__isnull=True)
     with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
         warn_token = _claim(
@@ -448,7 +457,6 @@ def deadline_sweep(*, now: datetime | None = None) -> dict[str, int]:
                 notifications += [_notification(u, text, row.link, email=True) for u in responsible]
         Notification.objects.bulk_create(notifications)
         DigestItem.objects.bulk_create(digest_items)
-    counts["emailed"] = notification_email_pending(now=now)
     return counts
 
 

@@ -12,10 +12,19 @@ def purge_notifications() -> int:
 
 @shared_task
 def sweep_deadlines() -> dict:
-    """Beat, every PROPSVC_SWEEP_SECONDS: reminders, overdue notices, escalations, queued emails."""
-    from propsvc.services import deadline_sweep
+    """Beat, every PROPSVC_SWEEP_SECONDS: reminders, overdue notices, escalations (one scan tick)."""
+    from propsvc.services import deadline_scan
 
-    return deadline_sweep()
+    return deadline_scan()
+
+
+@shared_task
+def send_emails() -> int:
+    """Beat, every PROPSVC_SWEEP_SECONDS too: the email copies the notifications queued (a batch;
+    the rest go with the next run). Apart from the scan so a slow mail server never delays it."""
+    from propsvc.services import notification_email_pending
+
+    return notification_email_pending()
 
 
 @shared_task

@@ -225,7 +225,7 @@ def test_it_sweeps_in_constant_queries(
 def test_it_is_run_by_the_task_and_the_command(frozen, open_deadline, alice):
     open_deadline(due_in=timedelta(hours=1), responsible_user=alice, escalate_role="")
     frozen.shift(timedelta(minutes=55))
-    assert sweep_deadlines() == {"warned": 1, "breached": 0, "escalated": 0, "emailed": 0}
+    assert sweep_deadlines() == {"warned": 1, "breached": 0, "escalated": 0}
     frozen.shift(timedelta(minutes=10))
     out = io.StringIO()
     call_command("sweep_deadlines", "--digests", stdout=out)
@@ -275,3 +275,21 @@ def test_it_sends_each_reminder_once_when_two_scans_race(transactional_db, commu
     assert Notification.objects.filter(recipient=alice).count() == 20
     assert Deadline.objects.filter(warned_at__isnull=True).count() == 0
     assert Deadline.objects.values("warn_token").distinct().count() == 1
+
+
+def test_the_email_task_sends_what_the_scan_task_queued(frozen, open_deadline, alice):
+    """Beat runs the scan and the emails as two tasks: the scan queues, the email task sends."""
+    from celery import current_app
+
+    from propsvc.tasks import send_emails
+
+    alice.email = "alice@example.com"
+    alice.save(update_fields=["email"])
+    open_deadline(due_in=timedelta(hours=1), responsible_user=alice, escalate_role="")
+    frozen.shift(timedelta(minutes=55))
+    assert sweep_deadlines()["warned"] == 1
+    assert mail.outbox == []  # the scan itself sends nothing
+    assert send_emails() == 1
+    assert [m.to for m in mail.outbox] == [["alice@example.com"]]
+    assert send_emails() == 0  # sent once
+    assert current_app.conf.beat_schedule["send-notification-emails"]["task"] == "propsvc.tasks.send_emails"
