@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install messages migrate seed lint lock worker clean
+.PHONY: run test bench install messages migrate seed lint lock worker clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,21 @@ endif
 
 test: messages lint var
 	DEBUG=false SECRET_KEY=test-only-not-a-secret $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The benchmark (docs/PERFORMANCE.md): its own PostgreSQL database, seeded at BENCH_SIZE by
+# `manage.py seed_scale` when it does not hold that size yet; prints the table and writes
+# docs/bench-$(BENCH_SIZE).json. The small size's query counts must equal the large run's.
+BENCH_SIZE ?= large
+BENCH_RUNS ?= 20
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/propsvc_bench_$(BENCH_SIZE)
+ifneq ($(BENCH_SIZE),large)
+BENCH_ARGS += --compare docs/bench-large.json
+endif
+
+bench: messages var
+	DEBUG=false SECRET_KEY=bench-only-not-a-secret DATABASE_URL=$(BENCH_DATABASE_URL) \
+	  $(PY) -m tests.benchmarks --size $(BENCH_SIZE) --runs $(BENCH_RUNS) \
+	  --json docs/bench-$(BENCH_SIZE).json $(BENCH_ARGS)
 
 # Re-pin requirements.lock after changing pyproject.toml.
 lock:

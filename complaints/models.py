@@ -198,10 +198,14 @@ class Complaint(TimeStampedModel):
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
         indexes = [
-            models.Index(fields=["community", "-received_at"], name="complaint_community_received"),
-            models.Index(fields=["community", "status", "-received_at"], name="complaint_community_status"),
+            models.Index(fields=["community", "-received_at", "-id"], name="complaint_community_received"),
+            models.Index(
+                fields=["community", "status", "-received_at", "-id"], name="complaint_community_status"
+            ),
             models.Index(fields=["department", "status"], name="complaint_department_status"),
             models.Index(fields=["community", "category", "received_at"], name="complaint_category"),
+            # "Open at the month's end": not closed, or closed after it (docs/PERFORMANCE.md).
+            models.Index(fields=["community", "closed_at"], name="complaint_community_closed"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -328,6 +332,8 @@ class Callback(TimeStampedModel):
         verbose_name_plural = _("call-backs")
         indexes = [
             models.Index(fields=["community", "planned_at"], name="callback_community_planned"),
+            # The statistics read the month's recorded call-backs by community (docs/PERFORMANCE.md).
+            models.Index(fields=["community", "done_at"], name="callback_community_done"),
             models.Index(fields=["complaint", "planned_at"], name="callback_complaint"),
         ]
         constraints = [

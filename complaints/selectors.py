@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models import Callback, Complaint, ComplaintEvent, Severity
 from complaints.services import handler_roles
 from propsvc.models import Deadline
-from propsvc.selectors import attach_staff
 from propsvc.roles import DEPARTMENT_ROLES, PERMISSIONS, Perm, Role
-from propsvc.tenancy import department_ids_of, memberships_of
+from propsvc.selectors import attach_staff
+from propsvc.tenancy import ALL, community_scope, department_ids_of, memberships_of
 from reception.models import ReceptionEvent, WorkOrder
 
 # Roles that read every complaint of their communities; department staff and heads read only
@@ -30,6 +30,9 @@ def complaint_visible_to(user) -> QuerySet[Complaint]:
     if any(m.community_id is None and m.role in _READERS for m in memberships):
         return scoped  # quality, leadership, admin: every community
     communities = {m.community_id for m in memberships if m.role in _READERS}
+    scope = community_scope(user)
+    if scope is not ALL and communities >= scope:
+        return scoped  # a reader in every community they belong to: no OR (it defeats the indexes)
     departments = {m.department_id for m in memberships if m.role in DEPARTMENT_ROLES}
     return scoped.filter(
         Q(community_id__in=communities) | Q(department_id__in=departments) | Q(assignee=user)
@@ -213,9 +216,8 @@ def complaint_get_for_user(*, user, pk: int) -> Complaint:
         "community", "unit__building", "owner", "department__community", "record"
     )
     complaint = get_object_or_404(qs, pk=pk)
-    attach_staff(
-        [complaint], "received_by", "triaged_by", "first_response_by", "assignee", "result_by", "signed_off_by"
-    )
+    staff = ("received_by", "triaged_by", "first_response_by", "assignee", "result_by", "signed_off_by")
+    attach_staff([complaint], *staff)
     return complaint
 
 

@@ -1172,7 +1172,8 @@ def monthly_report_build(*, month=None, now: datetime | None = None) -> list:
         targets.append((None, Complaint.objects.all(), list(Community.objects.order_by("name"))))
         link = reverse("complaints:report-archive")
         for community, scope, communities in targets:
-            report = reports.monthly_report(scope=scope, month=month, now=now)
+            ids = [c.pk for c in communities]
+            report = reports.monthly_report(scope=scope, month=month, now=now, communities=ids)
             buffer = BytesIO()
             exports.report_workbook(report, communities=communities).save(buffer)
             code = community.code if community else "company"

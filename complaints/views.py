@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from complaints import exports, forms, reports, selectors, services
 from complaints.models import Callback, Complaint, MonthlyReport
+from propsvc.export_jobs import export_respond, params_of
+from propsvc.pagination import KeysFirstPaginator
 from propsvc.roles import Perm
 from propsvc.selectors import deadline_list_for_case
 from propsvc.tenancy import ALL, community_scope
@@ -136,7 +138,7 @@ def _queues_for(user) -> list[tuple[str, str]]:
 def complaint_list(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     complaints = selectors.complaint_list(user=request.user, filters=filters)
-    page = Paginator(complaints, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KeysFirstPaginator(complaints, PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {"form": form, "page": page, "view": filters.view, "queues": _queues_for(request.user)}
     template = "complaints/list.html#results" if request.htmx else "complaints/list.html"
     return render(request, template, ctx)
@@ -146,9 +148,16 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
 @permission_required(Perm.VIEW_COMPLAINTS, raise_exception=True)
 @require_GET
 def complaint_export(request: HttpRequest) -> HttpResponse:
+    """The filtered list as Excel: at once when small, else a background job (propsvc.export_jobs)."""
     _form, filters = _filters(request)
-    return exports.complaints_response(
-        selectors.complaint_rows_for_export(user=request.user, filters=filters)
+    return export_respond(
+        request,
+        kind="complaints",
+        params=params_of(filters),
+        count=selectors.complaint_list(user=request.user, filters=filters).count(),
+        inline=lambda: exports.complaints_response(
+            selectors.complaint_rows_for_export(user=request.user, filters=filters)
+        ),
     )
 
 
@@ -168,7 +177,7 @@ def callback_list(request: HttpRequest) -> HttpResponse:
         )
     else:
         callbacks = selectors.callback_list_due(user=request.user, communities=communities, mine=mine)
-    page = Paginator(callbacks, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KeysFirstPaginator(callbacks, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "complaints/callbacks.html", {"page": page, "mine": mine, "month": month})
 
 
@@ -475,7 +484,7 @@ def _report_request(request):
 @require_GET
 def monthly_report(request: HttpRequest) -> HttpResponse:
     form, month, chosen, scope = _report_request(request)
-    report = reports.monthly_report(scope=scope, month=month)
+    report = reports.monthly_report(scope=scope, month=month, communities=[c.pk for c in chosen])
     ctx = {
         "form": form,
         "report": report,
@@ -523,7 +532,7 @@ def _key_links(month, communities) -> dict[str, str]:
 @require_GET
 def monthly_report_export(request: HttpRequest) -> HttpResponse:
     _form, month, chosen, scope = _report_request(request)
-    report = reports.monthly_report(scope=scope, month=month)
+    report = reports.monthly_report(scope=scope, month=month, communities=[c.pk for c in chosen])
     return exports.report_response(report, communities=chosen)
 
 
@@ -565,11 +574,12 @@ def report_download(request: HttpRequest, pk: int) -> HttpResponse:
 def callback_report(request: HttpRequest) -> HttpResponse:
     """R-CB-5: the month's call-backs per community, for the leadership."""
     form, month, chosen, scope = _report_request(request)
+    ids = [c.pk for c in chosen]
     ctx = {
         "form": form,
         "month": month,
         "communities": chosen,
-        "rows": reports.callback_figures_by_community(scope=scope, month=month),
-        "total": reports.callback_figures(scope=scope, month=month),
+        "rows": reports.callback_figures_by_community(scope=scope, month=month, communities=ids),
+        "total": reports.callback_figures(scope=scope, month=month, communities=ids),
     }
     return render(request, "complaints/callback_report.html", ctx)

@@ -73,6 +73,12 @@ app.conf.beat_schedule = {
         "task": "propsvc.tasks.remind_calendar",
         "schedule": crontab(hour=9, minute=0),
     },
+    # Background Excel exports (issue 10): queued jobs whose hand-over to the broker failed are
+    # handed over again, files are removed 24 hours after they were written.
+    "sweep-exports": {
+        "task": "propsvc.tasks.sweep_exports",
+        "schedule": 60.0,
+    },
     # Escalations held back for supervisors who chose the hourly digest.
     "send-escalation-digests": {
         "task": "propsvc.tasks.send_digests",

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from propsvc.roles import COMPANY_ROLES, DEPARTMENT_ROLES, Role
@@ -598,3 +599,101 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} · {self.address or '-'} · {self.at:%Y-%m-%d %H:%M}"
+
+
+# -- background exports (issue 10; the registry and the job's steps are in propsvc/export_jobs.py) ----
+
+
+class ExportJob(models.Model):
+    """One large Excel export, written by a Celery worker and downloaded by the staff member who
+    asked for it (and nobody else) for PROPSVC_EXPORT_KEEP_HOURS (24 h).
+
+    `kind` names an exporter an app registered (propsvc.export_jobs.register), so the core imports
+    no app; `params` holds the list's resolved filters, enough to rebuild the same rows for that
+    user, who is scoped again (visible_to, permissions) when the job runs. The file lives under
+    MEDIA_ROOT (never under static) with a random name; `file_name` is what the browser is told.
+    The worker claims a queued job with a conditional UPDATE, so a duplicate delivery writes nothing.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("export status", "Queued")
+        RUNNING = "running", pgettext_lazy("export status", "Exporting")
+        DONE = "done", pgettext_lazy("export status", "Done")
+        FAILED = "failed", pgettext_lazy("export status", "Failed")
+        EXPIRED = "expired", pgettext_lazy("export status", "Expired")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.CASCADE,
+        related_name="export_jobs",
+    )
+    kind = models.CharField(_("export"), max_length=40)
+    params = models.JSONField(_("filters"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=10)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    rows_written = models.PositiveIntegerField(_("rows written"), default=0)
+    file_name = models.CharField(_("file name"), max_length=200)
+    stored_path = models.CharField(_("stored file"), max_length=200, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # The last time the job was handed to the broker (None: the hand-over failed); the sweep hands
+    # a queued job over again when this is empty or old (propsvc.export_jobs.export_sweep).
+    enqueued_at = models.DateTimeField(_("enqueued at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        indexes = [
+            models.Index(fields=["requested_by", "-created_at"], name="export_job_mine"),
+            models.Index(
+                fields=["created_at"],
+                name="export_job_waiting",
+                condition=Q(status__in=["queued", "running"]),
+            ),
+            models.Index(fields=["expires_at"], name="export_job_done", condition=Q(status="done")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True) | Q(status__in=["done", "expired"]),
+                name="export_job_expires_only_when_done",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("export-detail", args=[self.pk])
+
+    @property
+    def is_waiting(self) -> bool:
+        """Queued or running: the page keeps polling."""
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        if self.status in (self.Status.DONE, self.Status.EXPIRED):
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(100, self.rows_written * 100 // self.total_rows)
+
+    @property
+    def progress_text(self) -> str:
+        """已导出 12,000 / 100,000 行 (thousands grouped with commas, as staff write row counts)."""
+        return gettext("Exported %(written)s of %(total)s rows") % {
+            "written": f"{self.rows_written:,}",
+            "total": f"{self.total_rows:,}",
+        }
+
+    @property
+    def is_downloadable(self) -> bool:
+        return self.status == self.Status.DONE and (
+            self.expires_at is None or self.expires_at > timezone.now()
+        )

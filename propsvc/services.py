@@ -126,7 +126,11 @@ def notification_purge(*, keep_days: int) -> int:
 # -- the deadline ledger ------------------------------------------------------------------------
 
 DEFAULT_WARN_BEFORE = timedelta(hours=4)
-SWEEP_BATCH = 1000  # rows claimed per scan and step; the rest are claimed by the next scan
+# Rows claimed per scan tick and step (warnings, breaches). A tick stays short whatever the
+# backlog; a full batch makes the task run again at once (propsvc.tasks.sweep_deadlines), so
+# 10,000 rows due at the same minute are all sent within seconds (docs/PERFORMANCE.md).
+SWEEP_BATCH = 150
+DIGEST_BATCH = 5000
 
 
 def _case_reference(case) -> tuple[ContentType, int]:
@@ -270,21 +274,26 @@ def deadline_transfer(*, from_case, to_case, kind: str, new_kind: str, title: st
     )
 
 
-def _claim(qs, *, now: datetime, stamp: str, tag_field: str, extra: dict | None = None) -> uuid.UUID | None:
+def _claim(
+    qs, *, now: datetime, stamp: str, tag_field: str, order: str, extra: dict | None = None
+) -> tuple[uuid.UUID | None, list[int]]:
     """Claim up to SWEEP_BATCH rows of qs with a conditional UPDATE carrying a fresh token.
 
     The WHERE repeats "not yet stamped, not met", so of two scans racing over the same rows
     (even at the same frozen `now`) each row is stamped by exactly one; the winner reads back
-    exactly the rows carrying its token.
+    exactly the rows carrying its token, among the candidates (by primary key: the tokens have no
+    index, and a read by token alone was a scan of the whole ledger).
     """
     token = uuid.uuid4()
-    candidates = list(qs.order_by(stamp).values_list("pk", flat=True)[:SWEEP_BATCH])
+    # Oldest first, along the partial index (deadline_open_warn / deadline_open_due): the
+    # database reads SWEEP_BATCH index entries, not every due row.
+    candidates = list(qs.order_by(order, "pk").values_list("pk", flat=True)[:SWEEP_BATCH])
     if not candidates:
-        return None
+        return None, []
     claimed = Deadline.objects.filter(
         pk__in=candidates, met_at__isnull=True, paused_at__isnull=True, **{f"{stamp}__isnull": True}
     ).update(**{stamp: now, tag_field: token}, **(extra or {}))
-    return token if claimed else None
+    return (token, candidates) if claimed else (None, [])
 
 
 def _due_text(due_at: datetime) -> str:
@@ -397,17 +406,19 @@ def deadline_scan(*, now: datetime | None = None) -> dict[str, int]:
     counts = {"warned": 0, "breached": 0, "escalated": 0}
     open_rows = Deadline.objects.filter(met_at__isnull=True, paused_at__isnull=True)
     with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
-        warn_token = _claim(
+        warn_token, warn_ids = _claim(
             open_rows.filter(warned_at__isnull=True, warn_at__lte=now, due_at__gt=now),
             now=now,
             stamp="warned_at",
             tag_field="warn_token",
+            order="warn_at",
         )
-        breach_token = _claim(
+        breach_token, breach_ids = _claim(
             open_rows.filter(breached_at__isnull=True, due_at__lte=now),
             now=now,
             stamp="breached_at",
             tag_field="breach_token",
+            order="due_at",
             # no late "due soon" after the overdue notice
             extra={"warned_at": Coalesce("warned_at", Value(now))},
         )
@@ -420,7 +431,7 @@ def deadline_scan(*, now: datetime | None = None) -> dict[str, int]:
         rows = []
         if mine:
             rows = list(
-                Deadline.objects.filter(mine).select_related(
+                Deadline.objects.filter(mine, pk__in=warn_ids + breach_ids).select_related(
                     "responsible_user", "responsible_department__community"
                 )
             )
@@ -473,7 +484,7 @@ def digest_send(*, now: datetime | None = None) -> dict[str, int]:
     token = uuid.uuid4()
     with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
         unsent = DigestItem.objects.filter(sent_at__isnull=True).order_by("created_at")
-        candidates = list(unsent.values_list("pk", flat=True)[: SWEEP_BATCH * 5])
+        candidates = list(unsent.values_list("pk", flat=True)[:DIGEST_BATCH])
         claimed = 0
         if candidates:
             claimed = DigestItem.objects.filter(pk__in=candidates, sent_at__isnull=True).update(

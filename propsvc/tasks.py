@@ -12,10 +12,21 @@ def purge_notifications() -> int:
 
 @shared_task
 def sweep_deadlines() -> dict:
-    """Beat, every PROPSVC_SWEEP_SECONDS: reminders, overdue notices, escalations (one scan tick)."""
-    from propsvc.services import deadline_scan
+    """Beat, every PROPSVC_SWEEP_SECONDS: reminders, overdue notices, escalations (one scan tick).
 
-    return deadline_scan()
+    A tick claims at most SWEEP_BATCH rows of each kind; when it claimed a full batch there may be
+    more, so it runs again at once (a broker that cannot take it leaves them to the next beat)."""
+    import logging
+
+    from propsvc.services import SWEEP_BATCH, deadline_scan
+
+    counts = deadline_scan()
+    if max(counts["warned"], counts["breached"]) >= SWEEP_BATCH:
+        try:
+            sweep_deadlines.apply_async(retry=False)
+        except Exception:
+            logging.getLogger(__name__).warning("could not queue the next scan tick; beat will run it")
+    return counts
 
 
 @shared_task
@@ -42,3 +53,22 @@ def remind_calendar() -> dict:
     from propsvc.calendar import calendar_remind
 
     return calendar_remind()
+
+
+# A large export takes minutes, not seconds: its own time limits, above the project's 300 s.
+@shared_task(time_limit=3600, soft_time_limit=3540)
+def run_export(*, job_id: int) -> str:
+    """Write one background export (propsvc.export_jobs); claims the job first, so a duplicate
+    delivery writes nothing."""
+    from propsvc.export_jobs import export_job_run
+
+    return export_job_run(job_id=job_id)
+
+
+@shared_task
+def sweep_exports() -> dict:
+    """Beat, every minute: hand over queued exports again, fail interrupted ones, remove files after
+    24 hours."""
+    from propsvc.export_jobs import export_sweep
+
+    return export_sweep()

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from archives import views as archive_views
-from propsvc import views
+from propsvc import export_views, views
 from propsvc.forms import AdminLoginForm, LoginForm
 from surveys import round_views as survey_round_views
 from surveys import views as survey_views
@@ -23,6 +23,11 @@ urlpatterns = [
     path("notifications/preferences/", views.notification_preferences, name="notification-preferences"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
     path("community/switch/", views.community_switch, name="community-switch"),
+    # Background Excel exports (issue 10): only the user who asked sees a job (others get a 404).
+    path("exports/", export_views.export_list, name="exports"),
+    path("exports/<int:pk>/", export_views.export_detail, name="export-detail"),
+    path("exports/<int:pk>/progress/", export_views.export_progress, name="export-progress"),
+    path("exports/<int:pk>/download/", export_views.export_download, name="export-download"),
     path("calendar/", views.calendar_list, name="calendar"),
     path("calendar/<int:year>/", views.calendar_year, name="calendar-year"),
     path("calendar/<int:year>/edit/", views.calendar_edit, name="calendar-edit"),

@@ -1,18 +1,17 @@
-"""Excel exports of reception records: openpyxl write-only, streamed (STYLE.md 24)."""
+"""Excel exports of reception records: openpyxl write-only, streamed (STYLE.md 24); above
+PROPSVC_EXPORT_INLINE_MAX_ROWS written by a background job (propsvc.export_jobs)."""
 
 from collections.abc import Iterable, Iterator
 
-from django.http import StreamingHttpResponse
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
+from django.utils.translation import gettext_lazy
 
-from propsvc.exports import stream_workbook
+from propsvc import export_jobs
+from propsvc.exports import Progress, labels_of, local_naive, stream_file, write_sheet
+from propsvc.roles import Perm
 from reception.models import Channel, Kind, ReceptionRecord
-
-
-def _local(value):
-    return timezone.localtime(value).replace(tzinfo=None) if value else None
 
 
 def records_headers() -> list[str]:
@@ -40,8 +39,9 @@ def records_headers() -> list[str]:
 
 
 def records_rows(rows: Iterable[tuple]) -> Iterator[list]:
-    channels, kinds = dict(Channel.choices), dict(Kind.choices)
-    statuses, outcomes = dict(ReceptionRecord.Status.choices), dict(ReceptionRecord.Outcome.choices)
+    channels, kinds = labels_of(Channel.choices), labels_of(Kind.choices)
+    statuses, outcomes = labels_of(ReceptionRecord.Status.choices), labels_of(ReceptionRecord.Outcome.choices)
+    local = local_naive()
     yes, no = _("Yes"), _("No")
     for (
         pk, community, received_at, channel, kind, building, entrance, room, owner, contact, subject, details,
@@ -52,35 +52,55 @@ def records_rows(rows: Iterable[tuple]) -> Iterator[list]:
         yield [
             f"JD{pk:06d}",
             community,
-            _local(received_at),
-            str(channels.get(channel, channel)),
-            str(kinds.get(kind, kind)),
+            local(received_at),
+            channels.get(channel, channel),
+            kinds.get(kind, kind),
             unit,
             owner or "",
             contact,
             subject,
             details,
             request,
-            str(statuses.get(status, status)),
-            str(outcomes.get(outcome, "")) if outcome else "",
+            statuses.get(status, status),
+            outcomes.get(outcome, "") if outcome else "",
             outcome_note,
-            _local(promised),
-            _local(first_response),
-            _local(closed),
+            local(promised),
+            local(first_response),
+            local(closed),
             staff_name or username,
             yes if overdue else no,
         ]
 
 
-def records_workbook(rows: Iterable[tuple]) -> Workbook:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Reception records"))
-    sheet.append(records_headers())
-    for row in records_rows(rows):
-        sheet.append(row)
-    return workbook
+def write_records(rows: Iterable[tuple], handle, progress: Progress | None = None) -> int:
+    """The reception records' sheet, from record_rows_for_export, written to the open binary
+    `handle`; the inline response and the background job both call it."""
+    return write_sheet(
+        handle,
+        title=_("Reception records"),
+        headers=records_headers(),
+        lines=lambda sheet: records_rows(rows),
+        progress=progress,
+    )
 
 
-def records_response(rows: Iterable[tuple]) -> StreamingHttpResponse:
+def records_response(rows: Iterable[tuple]) -> FileResponse:
     filename = _("reception-records") + timezone.localtime().strftime("-%Y%m%d-%H%M.xlsx")
-    return stream_workbook(records_workbook(rows), filename=filename)
+    return stream_file(lambda handle: write_records(rows, handle), filename=filename)
+
+
+def _records_job(*, user, params: dict, handle, progress: Progress) -> int:
+    from reception.selectors import RecordFilter, record_rows_for_export
+
+    filters = export_jobs.filters_from(RecordFilter, params)
+    return write_records(record_rows_for_export(user=user, filters=filters), handle, progress)
+
+
+export_jobs.register(
+    export_jobs.Exporter(
+        name="reception",
+        title=gettext_lazy("Reception records"),
+        permission=Perm.VIEW_RECORDS,
+        write=_records_job,
+    )
+)

@@ -180,10 +180,11 @@ def staff_choices_for(*, user, communities=None):
     """Staff who logged records in the visible communities, for the list's staff filter."""
     from django.contrib.auth import get_user_model
 
-    ids = (
-        ReceptionRecord.objects.visible_to(user)
-        .in_communities(communities)
-        .values("received_by_id")
-        .distinct()
+    # EXISTS per staff member (index record_staff_community), not DISTINCT over every record of
+    # the communities — tens of thousands in a large one (docs/PERFORMANCE.md).
+    logged = ReceptionRecord.objects.visible_to(user).in_communities(communities)
+    return (
+        get_user_model()
+        .objects.filter(Exists(logged.filter(received_by=OuterRef("pk"))))
+        .order_by("username")
     )
-    return get_user_model().objects.filter(pk__in=ids).order_by("username")

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from archives.selectors import SEARCH_LIMIT, unit_search
+from propsvc.export_jobs import export_respond, params_of
+from propsvc.pagination import KeysFirstPaginator
 from propsvc.roles import Perm
 from propsvc.selectors import deadline_list_for_case
 from reception import exports, selectors, services
@@ -129,7 +130,7 @@ def _filters(request):
 def record_list(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     records = selectors.record_list_for_desk(user=request.user, filters=filters)
-    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KeysFirstPaginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {"form": form, "page": page, "view": filters.view}
     template = "reception/list.html#results" if request.htmx else "reception/list.html"
     return render(request, template, ctx)
@@ -139,9 +140,17 @@ def record_list(request: HttpRequest) -> HttpResponse:
 @permission_required(Perm.VIEW_RECORDS, raise_exception=True)
 @require_GET
 def record_export(request: HttpRequest) -> HttpResponse:
+    """The filtered list as Excel: at once when small, else a background job (propsvc.export_jobs)."""
     _form, filters = _filters(request)
-    rows = selectors.record_rows_for_export(user=request.user, filters=filters)
-    return exports.records_response(rows)
+    return export_respond(
+        request,
+        kind="reception",
+        params=params_of(filters),
+        count=selectors.record_list_for_desk(user=request.user, filters=filters).count(),
+        inline=lambda: exports.records_response(
+            selectors.record_rows_for_export(user=request.user, filters=filters)
+        ),
+    )
 
 
 def _detail(request, record, status=200, **forms):
@@ -265,7 +274,7 @@ def work_order_list(request: HttpRequest) -> HttpResponse:
     orders = selectors.work_order_list_inbox(
         user=request.user, status=status, communities=request.workplace.current_ids
     )
-    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KeysFirstPaginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "reception/work_orders.html", {"form": form, "page": page})
 
 

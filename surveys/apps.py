@@ -6,3 +6,7 @@ class SurveysConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "surveys"
     verbose_name = _("Surveys and owner visits")
+
+    def ready(self):
+        # Registers this app's background exports with the core (propsvc.export_jobs).
+        from surveys import exports  # noqa: F401

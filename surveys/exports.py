@@ -5,14 +5,12 @@ from collections.abc import Iterable, Iterator
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
+from django.utils.translation import gettext_lazy
 
-from propsvc.exports import safe_row, stream_workbook
+from propsvc import export_jobs
+from propsvc.exports import Progress, labels_of, local_naive, stream_file, write_sheet
+from propsvc.roles import Perm
 from surveys.models import Mode, Signature, Topic
-
-
-def _local(value):
-    return timezone.localtime(value).replace(tzinfo=None) if value else None
 
 
 def visits_headers() -> list[str]:
@@ -33,7 +31,9 @@ def visits_headers() -> list[str]:
 
 
 def visits_rows(rows: Iterable[tuple]) -> Iterator[list]:
-    modes, topics, signatures = dict(Mode.choices), dict(Topic.choices), dict(Signature.choices)
+    modes, topics = labels_of(Mode.choices), labels_of(Topic.choices)
+    signatures = labels_of(Signature.choices)
+    local = local_naive()
     separator = "、"
     for (
         pk, community, visited_at, building, entrance, room, owner, mode, chosen, opinions, signature,
@@ -42,24 +42,54 @@ def visits_rows(rows: Iterable[tuple]) -> Iterator[list]:
         yield [
             f"ZF{pk:06d}",
             community,
-            _local(visited_at),
+            local(visited_at),
             f"{building}栋{entrance}单元{room}室",
             owner or "",
-            str(modes.get(mode, mode)),
-            separator.join(str(topics.get(t, t)) for t in chosen or ()),
+            modes.get(mode, mode),
+            separator.join(topics.get(t, t) for t in chosen or ()),
             opinions,
-            str(signatures.get(signature, "")) if signature else "",
-            _local(appointment_made_at),
+            signatures.get(signature, "") if signature else "",
+            local(appointment_made_at),
             appointment_with,
             first_name or username,
         ]
 
 
+def write_visits(rows: Iterable[tuple], handle, progress: Progress | None = None) -> int:
+    """The owner visits' sheet, from visit_rows_for_export, written to the open binary `handle`;
+    the inline response and the background job both call it."""
+    return write_sheet(
+        handle,
+        title=_("Owner visits"),
+        headers=visits_headers(),
+        lines=lambda sheet: visits_rows(rows),
+        progress=progress,
+    )
+
+
 def visits_response(rows: Iterable[tuple]) -> FileResponse:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Owner visits"))
-    sheet.append(visits_headers())
-    for row in visits_rows(rows):
-        sheet.append(safe_row(sheet, row))
     filename = _("owner-visits") + timezone.localtime().strftime("-%Y%m%d-%H%M.xlsx")
-    return stream_workbook(workbook, filename=filename)
+    return stream_file(lambda handle: write_visits(rows, handle), filename=filename)
+
+
+def _visits_job(*, user, params: dict, handle, progress: Progress) -> int:
+    from dataclasses import replace
+
+    from surveys.selectors import VisitFilter, visit_rows_for_export
+
+    filters = export_jobs.filters_from(VisitFilter, params)
+    # The list offers only the communities where the user may read visits: narrowed again now.
+    filters = replace(
+        filters, communities=export_jobs.communities_with(user, Perm.VIEW_VISITS, filters.communities)
+    )
+    return write_visits(visit_rows_for_export(user=user, filters=filters), handle, progress)
+
+
+export_jobs.register(
+    export_jobs.Exporter(
+        name="visits",
+        title=gettext_lazy("Owner visit records"),
+        permission=Perm.VIEW_VISITS,
+        write=_visits_job,
+    )
+)

@@ -54,9 +54,8 @@ def round_list(request: HttpRequest) -> HttpResponse:
         year=data.get("year"),
         status=data.get("status", ""),
     )
-    page = Paginator(selectors.survey_round_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    rounds = selectors.survey_round_list(user=request.user, filters=filters)
+    page = Paginator(rounds, PAGE_SIZE).get_page(request.GET.get("page"))
     template = "surveys/rounds/list.html#results" if request.htmx else "surveys/rounds/list.html"
     may_create = bool(_communities_with(request, Perm.RUN_SURVEY))
     return render(request, template, {"form": form, "page": page, "may_create": may_create})

@@ -13,6 +13,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from archives.selectors import SEARCH_LIMIT, unit_search
+from propsvc.export_jobs import export_respond, params_of
 from propsvc.http import client_address
 from propsvc.roles import Perm
 from surveys import exports, forms, selectors, services
@@ -61,8 +62,17 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 @permission_required(Perm.VIEW_VISITS, raise_exception=True)
 @require_GET
 def visit_export(request: HttpRequest) -> HttpResponse:
+    """The filtered list as Excel: at once when small, else a background job (propsvc.export_jobs)."""
     _form, filters = _filters(request)
-    return exports.visits_response(selectors.visit_rows_for_export(user=request.user, filters=filters))
+    return export_respond(
+        request,
+        kind="visits",
+        params=params_of(filters),
+        count=selectors.visit_list(user=request.user, filters=filters).count(),
+        inline=lambda: exports.visits_response(
+            selectors.visit_rows_for_export(user=request.user, filters=filters)
+        ),
+    )
 
 
 @login_required

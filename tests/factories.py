@@ -106,3 +106,46 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     recipient = factory.SubFactory(UserFactory)
     text = factory.Sequence(lambda n: f"通知{n}")
     link = "/"
+
+
+class MonthlyReportFactory(factory.django.DjangoModelFactory):
+    """A stored monthly complaint report as the archive page lists it (the file is a name only: build
+    real ones with complaints.services.monthly_report_build)."""
+
+    class Meta:
+        model = "complaints.MonthlyReport"
+
+    community = factory.SubFactory(CommunityFactory)
+    month = datetime.date(2026, 1, 1)
+    file = factory.LazyAttribute(lambda r: f"reports/{r.month:%Y-%m}/complaint-statistics.xlsx")
+    complaints = 0
+
+
+class ChargeListFactory(factory.django.DjangoModelFactory):
+    """A month's charges to collect as the finance page lists it (the file is a name only: build real
+    ones with violations.services.charge_list_build)."""
+
+    class Meta:
+        model = "violations.ChargeList"
+
+    community = factory.SubFactory(CommunityFactory)
+    month = datetime.date(2026, 1, 1)
+    file = factory.LazyAttribute(lambda c: f"charges/{c.month:%Y-%m}/charges.xlsx")
+    count = 0
+    total = Decimal("0.00")
+
+
+class ExportJobFactory(factory.django.DjangoModelFactory):
+    """A background export as the worker leaves it (the page tests set status and counts; the flow
+    itself is built through propsvc.export_jobs)."""
+
+    class Meta:
+        model = "propsvc.ExportJob"
+
+    requested_by = factory.SubFactory(UserFactory)
+    kind = "complaints"
+    params = factory.LazyFunction(dict)
+    language = "zh-hans"
+    total_rows = 100_000
+    file_name = "投诉记录_20261123.xlsx"
+    stored_path = factory.Sequence(lambda n: f"exports/test{n:032d}.xlsx")

@@ -7,10 +7,12 @@ from django.conf import settings
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 from openpyxl import Workbook
 
-from propsvc.exports import safe_row, stream_workbook
+from propsvc import export_jobs
+from propsvc.exports import Progress, labels_of, local_naive, stream_file, stream_workbook, write_sheet
+from propsvc.roles import Perm
 from violations.models import Category, Severity, SubType, Violation
 
 
@@ -41,8 +43,9 @@ def violations_headers() -> list[str]:
 
 
 def violations_rows(rows: Iterable[tuple]) -> Iterator[list]:
-    categories, subtypes = dict(Category.choices), dict(SubType.choices)
-    severities, statuses = dict(Severity.choices), dict(Violation.Status.choices)
+    categories, subtypes = labels_of(Category.choices), labels_of(SubType.choices)
+    severities, statuses = labels_of(Severity.choices), labels_of(Violation.Status.choices)
+    local = local_naive()
     yes, no = _("Yes"), _("No")
     for (
         pk, community, observed_at, building, entrance, room, location, owner, category, subtype,
@@ -51,28 +54,52 @@ def violations_rows(rows: Iterable[tuple]) -> Iterator[list]:
         yield [
             f"WZ{pk:06d}",
             community,
-            _local(observed_at),
+            local(observed_at),
             _place(building, entrance, room, location),
             owner or "",
-            str(categories.get(category, category)),
-            str(subtypes.get(subtype, subtype)),
+            categories.get(category, category),
+            subtypes.get(subtype, subtype),
             description,
-            str(severities.get(severity, severity)),
-            str(statuses.get(status, status)),
+            severities.get(severity, severity),
+            statuses.get(status, status),
             registered_first or registered_username,
-            _local(closed_at),
+            local(closed_at),
             yes if overdue else no,
         ]
 
 
+def write_violations(rows: Iterable[tuple], handle, progress: Progress | None = None) -> int:
+    """The violation list's sheet, from violation_rows_for_export, written to the open binary
+    `handle`; the inline response and the background job both call it."""
+    return write_sheet(
+        handle,
+        title=_("Violations"),
+        headers=violations_headers(),
+        lines=lambda sheet: violations_rows(rows),
+        progress=progress,
+    )
+
+
 def violations_response(rows: Iterable[tuple]) -> FileResponse:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Violations"))
-    sheet.append(violations_headers())
-    for row in violations_rows(rows):
-        sheet.append(safe_row(sheet, row))
     filename = _("violations") + timezone.localtime().strftime("-%Y%m%d-%H%M.xlsx")
-    return stream_workbook(workbook, filename=filename)
+    return stream_file(lambda handle: write_violations(rows, handle), filename=filename)
+
+
+def _violations_job(*, user, params: dict, handle, progress: Progress) -> int:
+    from violations.selectors import ViolationFilter, violation_rows_for_export
+
+    filters = export_jobs.filters_from(ViolationFilter, params)
+    return write_violations(violation_rows_for_export(user=user, filters=filters), handle, progress)
+
+
+export_jobs.register(
+    export_jobs.Exporter(
+        name="violations",
+        title=gettext_lazy("Violation records"),
+        permission=Perm.VIEW_VIOLATIONS,
+        write=_violations_job,
+    )
+)
 
 
 def charges_headers() -> list[str]:

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from archives.selectors import SEARCH_LIMIT, unit_search
+from propsvc.export_jobs import export_respond, params_of
+from propsvc.pagination import KeysFirstPaginator
 from propsvc.roles import Perm, Role
 from propsvc.selectors import deadline_list_for_case
 from violations import exports, forms, selectors, services
@@ -113,7 +115,7 @@ def _filters(request):
 def violation_list(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     violations = selectors.violation_list(user=request.user, filters=filters)
-    page = Paginator(violations, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KeysFirstPaginator(violations, PAGE_SIZE).get_page(request.GET.get("page"))
     template = "violations/list.html#results" if request.htmx else "violations/list.html"
     return render(request, template, {"form": form, "page": page})
 
@@ -122,9 +124,16 @@ def violation_list(request: HttpRequest) -> HttpResponse:
 @permission_required(Perm.VIEW_VIOLATIONS, raise_exception=True)
 @require_GET
 def violation_export(request: HttpRequest) -> HttpResponse:
+    """The filtered list as Excel: at once when small, else a background job (propsvc.export_jobs)."""
     _form, filters = _filters(request)
-    return exports.violations_response(
-        selectors.violation_rows_for_export(user=request.user, filters=filters)
+    return export_respond(
+        request,
+        kind="violations",
+        params=params_of(filters),
+        count=selectors.violation_list(user=request.user, filters=filters).count(),
+        inline=lambda: exports.violations_response(
+            selectors.violation_rows_for_export(user=request.user, filters=filters)
+        ),
     )
 
 

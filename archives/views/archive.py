@@ -16,9 +16,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from archives import forms, selectors, services
+from archives.exports import AccessLogFilter, access_log_response
 from archives.models import AccessLog, ArchiveDocument, LookupRequest, Unit
+from propsvc.export_jobs import export_respond, params_of
 from propsvc.http import client_address
 from propsvc.models import Membership
+from propsvc.pagination import KeysFirstPaginator
 from propsvc.roles import Perm
 
 PAGE_SIZE = 50
@@ -300,23 +303,30 @@ def _log_filters(request):
     )
     form = forms.AccessLogFilterForm(request.GET or None, staff_queryset=staff)
     data = form.cleaned_data if form.is_valid() else {}
-    rows = selectors.access_log_list(
-        user=request.user,
+    filters = AccessLogFilter(
         communities=communities,
-        staff=data.get("staff"),
+        staff_id=data["staff"].pk if data.get("staff") else None,
         date_from=data.get("date_from"),
         date_to=data.get("date_to"),
         unit_text=data.get("unit", ""),
     )
-    return form, rows
+    rows = selectors.access_log_list(
+        user=request.user,
+        communities=filters.communities,
+        staff=filters.staff_id,
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+        unit_text=filters.unit_text,
+    )
+    return form, rows, filters
 
 
 @login_required
 @permission_required(Perm.VIEW_ACCESS_LOG, raise_exception=True)
 @require_GET
 def access_log(request: HttpRequest) -> HttpResponse:
-    form, rows = _log_filters(request)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    form, rows, _filters = _log_filters(request)
+    page = KeysFirstPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "archives/access_log.html", {"form": form, "page": page})
 
 
@@ -324,7 +334,12 @@ def access_log(request: HttpRequest) -> HttpResponse:
 @permission_required(Perm.VIEW_ACCESS_LOG, raise_exception=True)
 @require_GET
 def access_log_export(request: HttpRequest) -> HttpResponse:
-    from archives.exports import access_log_response
-
-    _form, rows = _log_filters(request)
-    return access_log_response(rows)
+    """The filtered log as Excel: at once when small, else a background job (propsvc.export_jobs)."""
+    _form, rows, filters = _log_filters(request)
+    return export_respond(
+        request,
+        kind="access_log",
+        params=params_of(filters),
+        count=rows.count(),
+        inline=lambda: access_log_response(rows),
+    )

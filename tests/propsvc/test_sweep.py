@@ -293,3 +293,23 @@ def test_the_email_task_sends_what_the_scan_task_queued(frozen, open_deadline, a
     assert [m.to for m in mail.outbox] == [["alice@example.com"]]
     assert send_emails() == 0  # sent once
     assert current_app.conf.beat_schedule["send-notification-emails"]["task"] == "propsvc.tasks.send_emails"
+
+
+def test_a_full_batch_runs_the_scan_again_at_once(frozen, open_deadline, alice):
+    """A tick claims at most SWEEP_BATCH rows of each kind, so it stays short; with a full batch
+    the task queues the next tick at once, and a broker that refuses it is no error."""
+    for _ in range(3):
+        open_deadline(due_in=timedelta(hours=1), responsible_user=alice, escalate_role="")
+    frozen.shift(timedelta(minutes=55))
+    with (
+        mock.patch("propsvc.services.SWEEP_BATCH", 2),
+        mock.patch.object(sweep_deadlines, "apply_async") as again,
+    ):
+        assert sweep_deadlines()["warned"] == 2
+        assert again.call_count == 1
+        assert sweep_deadlines()["warned"] == 1  # the rest, and no further run
+        assert again.call_count == 1
+        again.side_effect = OSError("broker down")
+        open_deadline(due_in=timedelta(minutes=30), responsible_user=alice, escalate_role="")
+        open_deadline(due_in=timedelta(minutes=30), responsible_user=alice, escalate_role="")
+        assert sweep_deadlines()["warned"] == 2  # queued nothing, raised nothing

@@ -189,6 +189,13 @@ def _b_world(community_a, community_b):
         recipient=bert, text=f"{MARK}·通知", link=f"/complaints/{complaint.pk}/"
     )
 
+    from propsvc.models import ExportJob
+
+    export_job = ExportJob.objects.create(
+        requested_by=bert, kind="complaints", params={}, language="zh-hans", total_rows=1, rows_written=1,
+        file_name=f"{MARK}.xlsx", stored_path="exports/b-world-export.xlsx", status=ExportJob.Status.DONE,
+        finished_at=NOW, expires_at=NOW + datetime.timedelta(hours=24),
+    )  # fmt: skip
     return SimpleNamespace(
         ann=ann, bert=bert, community=community_b, community_a=community_a, building=building, unit=unit,
         owner=owner, record=record, ordered=ordered, work_order=work_order, complaint=complaint,
@@ -197,6 +204,7 @@ def _b_world(community_a, community_b):
         summary=summary, suggestion=suggestion, visit=visit, box_note=box_note, survey_round=survey_round,
         questionnaire=questionnaire, board_notice=board_notice, charge_list=charge_list, report=report,
         notification=notification,
+        export_job=export_job,
     )  # fmt: skip
 
 
@@ -218,6 +226,9 @@ def _violation(b):
 # url name -> B's kwargs (a dict, or a list of dicts to request each)
 FILLERS = {
     "notification-open": _pk("notification"),
+    "export-detail": _pk("export_job"),
+    "export-progress": _pk("export_job"),
+    "export-download": _pk("export_job"),
     "archives:community": lambda b: {"pk": b.community.pk},
     "archives:building": _pk("building"),
     "archives:unit": _pk("unit"),
@@ -301,6 +312,7 @@ YEAR = {"year": "2026"}
 SCOPED_LISTS = {
     "home": {},
     "notifications": {},
+    "exports": {},
     "notification-bell": {},
     "notification-read-all": {},
     "notification-preferences": {},
