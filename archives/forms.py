@@ -1,9 +1,12 @@
 from django import forms
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from archives import catalogue as catalogue_reads
 from archives.models import Unit
+from propsvc.concurrency import add_version_field, version_of
 from propsvc.exports import XLSX
 from propsvc.models import Community
 from propsvc.validators import normalize_mobile, validate_cn_mobile
@@ -145,6 +148,11 @@ class ContactForm(_OwnerForm):
     wechat = forms.CharField(label=_("WeChat ID"), max_length=50, required=False)
     reason = REASON
 
+    def __init__(self, *args, owners=(), **kwargs):
+        super().__init__(*args, owners=owners, **kwargs)
+        # the owners' versions as rendered: a contact changed by someone else since is refused
+        add_version_field(self, version_of(*owners))
+
 
 class ConsentForm(_OwnerForm):
     group = forms.ChoiceField(label=_("Information"), choices=())
@@ -222,19 +230,71 @@ class DocumentForm(forms.Form):
 
 
 class AccessLogFilterForm(forms.Form):
+    """The access log's filters (GET). The staff member is typed, not picked from a list: a company
+    reader may see thousands of staff (docs/PERFORMANCE.md), so the field offers suggestions as the
+    name is typed (archives:access-log-staff) and accepts a login name, or a full name that only one
+    of the visible staff has."""
+
     unit = forms.CharField(label=_("Unit"), max_length=30, required=False)
-    staff = forms.ModelChoiceField(
-        label=_("Staff member"), queryset=None, required=False, empty_label=_("All")
+    staff = forms.CharField(
+        label=_("Staff member"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "list": "access-log-staff",
+                "autocomplete": "off",
+                "placeholder": _("Name or login name"),
+                "hx-trigger": "input changed delay:200ms",
+                "hx-target": "#access-log-staff",
+            }
+        ),
     )
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, staff_queryset, **kwargs):
+    def __init__(self, *args, staff_queryset, suggest_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["staff"].queryset = staff_queryset
-        self.fields["staff"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+        self.staff_queryset = staff_queryset
+        if suggest_url:
+            self.fields["staff"].widget.attrs["hx-get"] = suggest_url
+
+    def clean_staff(self):
+        typed = self.cleaned_data["staff"].strip()
+        if not typed:
+            return None
+        user = self.staff_queryset.filter(username__iexact=typed).first()
+        if user is None:
+            named = list(_with_full_name(self.staff_queryset, typed)[:2])
+            if len(named) == 1:
+                user = named[0]
+            elif named:
+                raise forms.ValidationError(
+                    _("More than one staff member is called %(name)s: choose one from the list.")
+                    % {"name": typed}
+                )
+        if user is None:
+            raise forms.ValidationError(_("No staff member %(name)s here.") % {"name": typed})
+        return user
+
+
+def _with_full_name(staff_queryset, typed: str):
+    """Staff whose full name is what was typed: 张三 (last name first, no space) or the
+    "first last" of get_full_name()."""
+    return staff_queryset.alias(
+        joined=Concat("last_name", "first_name"), spaced=Concat("first_name", Value(" "), "last_name")
+    ).filter(Q(joined=typed) | Q(spaced=typed))
+
+
+def staff_suggestions(staff_queryset, typed: str, *, limit: int = 20):
+    """The visible staff whose login name starts with, or whose name contains, what was typed."""
+    typed = typed.strip()
+    if not typed:
+        return staff_queryset.none()
+    match = Q(username__istartswith=typed) | Q(first_name__icontains=typed) | Q(last_name__icontains=typed)
+    return staff_queryset.filter(match).order_by("username")[:limit]
 
 
 class RosterImportForm(forms.Form):

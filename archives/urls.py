@@ -1,6 +1,6 @@
 from django.urls import path
 
-from archives import views
+from archives import privacy_views, views
 from archives.views import archive, catalogue, roster
 
 app_name = "archives"
@@ -25,5 +25,20 @@ urlpatterns = [
     path("lookups/", archive.lookups, name="lookups"),
     path("lookups/<int:pk>/<slug:action>/", archive.lookup_action, name="lookup-action"),
     path("access-log/", archive.access_log, name="access-log"),
+    path("access-log/staff/", archive.access_log_staff, name="access-log-staff"),
     path("access-log/export/", archive.access_log_export, name="access-log-export"),
+    # Owners' data rights (PIPL, R-ARC-5): an owner's personal data and its export (inside a window),
+    # and anonymising a non-owner's data (a visitor, a tenant, a complainant) when no longer needed.
+    path("units/<int:pk>/owners/<int:owner_pk>/privacy/", privacy_views.owner_privacy, name="privacy-owner"),
+    path(
+        "units/<int:pk>/owners/<int:owner_pk>/privacy/export/",
+        privacy_views.owner_export,
+        name="privacy-owner-export",
+    ),
+    path("privacy/contacts/", privacy_views.contacts, name="privacy-contacts"),
+    path(
+        "privacy/contacts/<slug:kind>/<int:pk>/anonymise/",
+        privacy_views.contact_anonymise,
+        name="privacy-anonymise",
+    ),
 ]

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -291,17 +292,22 @@ def _back(request) -> str:
 # -- the access log -----------------------------------------------------------------------------------
 
 
+def _log_staff(request):
+    """The staff the filter may name: the user's colleagues in the communities they see."""
+    return get_user_model().objects.filter(
+        pk__in=Membership.objects.visible_to(request.user).values("user_id")
+    )
+
+
 def _log_filters(request):
     """The filtered log of the communities where the user holds the permission (within the header's)."""
     allowed = [c.pk for c in request.workplace.communities if request.user.has_perm(Perm.VIEW_ACCESS_LOG, c)]
     current = request.workplace.current_ids
     communities = [pk for pk in allowed if current is None or pk in current]
-    staff = (
-        get_user_model()
-        .objects.filter(pk__in=Membership.objects.visible_to(request.user).values("user_id"))
-        .order_by("username")
+    staff = _log_staff(request)
+    form = forms.AccessLogFilterForm(
+        request.GET or None, staff_queryset=staff, suggest_url=reverse("archives:access-log-staff")
     )
-    form = forms.AccessLogFilterForm(request.GET or None, staff_queryset=staff)
     data = form.cleaned_data if form.is_valid() else {}
     filters = AccessLogFilter(
         communities=communities,
@@ -328,6 +334,15 @@ def access_log(request: HttpRequest) -> HttpResponse:
     form, rows, _filters = _log_filters(request)
     page = KeysFirstPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "archives/access_log.html", {"form": form, "page": page})
+
+
+@login_required
+@permission_required(Perm.VIEW_ACCESS_LOG, raise_exception=True)
+@require_GET
+def access_log_staff(request: HttpRequest) -> HttpResponse:
+    """The staff filter's suggestions as the name is typed (htmx: the datalist's options)."""
+    people = forms.staff_suggestions(_log_staff(request), request.GET.get("staff", ""))
+    return render(request, "archives/_staff_options.html", {"people": people})
 
 
 @login_required

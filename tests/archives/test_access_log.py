@@ -297,8 +297,52 @@ def test_it_filters_by_staff_member(client, clock, window, dave, mona, ada, unit
     own = open_window(unit_a, dave, approver=mona, archivist=ada)
     alices, daves = write(window), write(own)
     client.force_login(mona)
-    assert listed(client, f"?staff={dave.pk}") == [daves.pk]
-    assert listed(client, f"?staff={window.requested_by.pk}") == [alices.pk]
+    assert listed(client, f"?staff={dave.username}") == [daves.pk]
+    assert listed(client, f"?staff={window.requested_by.username.upper()}") == [alices.pk]
+
+
+def test_it_takes_the_full_name_of_a_staff_member(client, clock, window, dave, mona, ada, unit_a):
+    dave.last_name, dave.first_name = "戴", "维"
+    dave.save()
+    own = open_window(unit_a, dave, approver=mona, archivist=ada)
+    write(window)
+    daves = write(own)
+    client.force_login(mona)
+    assert listed(client, "?staff=戴维") == [daves.pk]
+
+
+def test_it_says_when_no_staff_member_has_the_name(client, window, mona):
+    write(window)
+    client.force_login(mona)
+    r = client.get("/archives/access-log/?staff=nobody")
+    assert r.status_code == 200
+    assert r.context["form"].errors["staff"] == ["没有找到员工“nobody”。"]
+
+
+def test_it_asks_to_choose_when_two_staff_share_a_name(client, window, mona, community_a):
+    for username in ("wang1", "wang2"):
+        user = UserFactory(username=username, last_name="王", first_name="芳")
+        MembershipFactory(user=user, community=community_a, role=Role.RECEPTIONIST)
+    client.force_login(mona)
+    r = client.get("/archives/access-log/?staff=王芳")
+    assert r.context["form"].errors["staff"] == ["有不止一名员工叫“王芳”，请从列表中选择。"]
+
+
+def test_it_suggests_staff_as_the_name_is_typed(client, window, window_b, mona, dave):
+    client.force_login(mona)
+    r = client.get("/archives/access-log/staff/?staff=da", HTTP_HX_REQUEST="true")
+    assert r.status_code == 200
+    assert f'<option value="{dave.username}">' in r.content.decode()
+    assert "carol" not in client.get("/archives/access-log/staff/?staff=c").content.decode()  # B's
+
+
+def test_it_renders_no_list_of_every_staff_member(client, window, mona, community_a):
+    for n in range(30):
+        _member(f"desk{n:02d}", community_a, Role.RECEPTIONIST)
+    client.force_login(mona)
+    body = client.get("/archives/access-log/").content.decode()
+    assert "desk07" not in body  # the suggestions come as the name is typed
+    assert 'list="access-log-staff"' in body
 
 
 def test_it_filters_by_dates_in_shanghai_time(client, clock, window, mona):
@@ -347,7 +391,7 @@ def test_it_shows_only_the_communities_where_the_user_manages(
     session["propsvc_community"] = "all"
     session.save()
     assert listed(client) == [here.pk]
-    staff = client.get("/archives/access-log/").context["form"].fields["staff"].queryset
+    staff = client.get("/archives/access-log/").context["form"].staff_queryset
     assert "carol" in {u.username for u in staff}  # B's people are nina's colleagues there…
     session["propsvc_community"] = community_b.pk
     session.save()
@@ -356,7 +400,7 @@ def test_it_shows_only_the_communities_where_the_user_manages(
 
 def test_it_offers_only_visible_staff_in_the_filter(client, window, window_b, mona):
     client.force_login(mona)
-    staff = {u.username for u in client.get("/archives/access-log/").context["form"].fields["staff"].queryset}
+    staff = {u.username for u in client.get("/archives/access-log/").context["form"].staff_queryset}
     assert {"alice", "dave", "mona"} <= staff
     assert not staff & {"carol", "mike", "bea"}
 
@@ -368,8 +412,8 @@ def test_it_lists_the_log_in_constant_queries(client, window, document, mona, dj
         write(window, what=Document, document=document)
     client.force_login(mona)
     # session, user, memberships, communities (header and allowed), count, the page's keys, its
-    # rows (joined; propsvc.pagination), staff choices, unread notifications
-    with django_assert_num_queries(9):
+    # rows (joined; propsvc.pagination), unread notifications (the staff are suggested as typed)
+    with django_assert_num_queries(8):
         r = client.get("/archives/access-log/")
     assert len(r.context["page"]) == 2 * n
 
@@ -383,7 +427,7 @@ def test_it_exports_the_filtered_log_to_excel(client, clock, window, window_b, d
     write(own)
     write(window_b)
     client.force_login(mona)
-    r = client.get(f"/archives/access-log/export/?staff={window.requested_by.pk}")
+    r = client.get(f"/archives/access-log/export/?staff={window.requested_by.username}")
     assert r.status_code == 200
     assert r["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
     rows = _rows(r)
