@@ -216,6 +216,77 @@ def open_at_month_end(*, scope: QuerySet[Complaint], month: Month) -> dict:
     )
 
 
+RATED_FIELDS = ("quality_rating", "effect_rating", "satisfaction")
+
+
+def callback_statistics(
+    *,
+    scope: QuerySet[Complaint],
+    month: Month,
+    now: datetime | None = None,
+    communities: list[int] | None = None,
+) -> tuple[dict, list]:
+    """R-CB-5: the month's call-backs — due, done, done on time, the three ratings, the
+    dissatisfied and what became of them — for the whole scope and one row per community.
+
+    Four queries whatever the number of communities: those due (grouped by community), those
+    recorded (grouped, every count at once), the communities' names, the ledger's on-time figures.
+    The total is the sum of the communities' rows, so the two can never disagree."""
+    now = now or timezone.now()
+    callbacks = _callbacks_of(scope, communities)
+    due = dict(
+        callbacks.filter(planned_at__gte=month.start, planned_at__lt=month.end)
+        .order_by()
+        .values("community")
+        .annotate(n=Count("pk"))
+        .values_list("community", "n")
+    )
+    counts = {
+        "done": Count("pk", filter=Q(status=Callback.Status.DONE)),
+        "unreachable": Count("pk", filter=Q(status=Callback.Status.UNREACHABLE)),
+        # what became of the dissatisfied: closed since, or still being worked on
+        "dissatisfied_closed": Count(
+            "pk", filter=Q(satisfaction=Rating.DISSATISFIED, complaint__status=Complaint.Status.CLOSED)
+        ),
+        **{
+            f"{field}_{rating}": Count("pk", filter=Q(**{field: rating}))
+            for field in RATED_FIELDS
+            for rating in Rating.values
+        },
+    }
+    done_rows = (
+        callbacks.filter(done_at__gte=month.start, done_at__lt=month.end)
+        .order_by()
+        .values("community")
+        .annotate(**counts)
+    )
+    done = {row["community"]: row for row in done_rows}
+    names = dict(Community.objects.filter(pk__in=due.keys() | done.keys()).values_list("pk", "name"))
+    total = {"due": sum(due.values())} | {key: sum(row[key] for row in done.values()) for key in counts}
+    total["dissatisfied"] = total["satisfaction_dissatisfied"]
+    total["dissatisfied_open"] = total["dissatisfied"] - total["dissatisfied_closed"]
+    pleased = total["satisfaction_satisfied"] + total["satisfaction_basic"]
+    total["satisfaction_rate"] = _rate(pleased, total["done"])
+    ledger = _callback_ledger(scope, communities).filter(due_at__gte=month.start, due_at__lt=month.end)
+    total["on_time"] = on_time(ledger, now=now)
+    rows = []
+    for pk in sorted(names, key=lambda pk: names[pk]):
+        counted = done.get(pk, {})
+        row = {
+            "done": counted.get("done", 0),
+            "unreachable": counted.get("unreachable", 0),
+            "satisfied": counted.get("satisfaction_satisfied", 0),
+            "basic": counted.get("satisfaction_basic", 0),
+            "dissatisfied": counted.get("satisfaction_dissatisfied", 0),
+            "dissatisfied_closed": counted.get("dissatisfied_closed", 0),
+        }
+        row |= {"community": pk, "name": names[pk], "due": due.get(pk, 0)}
+        row["satisfaction_rate"] = _rate(row["satisfied"] + row["basic"], row["done"])
+        row["dissatisfied_open"] = row["dissatisfied"] - row["dissatisfied_closed"]
+        rows.append(row)
+    return total, rows
+
+
 def callback_figures(
     *,
     scope: QuerySet[Complaint],
@@ -223,34 +294,8 @@ def callback_figures(
     now: datetime | None = None,
     communities: list[int] | None = None,
 ) -> dict:
-    """R-CB-5: the month's call-backs — due, done, done on time, the three ratings, the
-    dissatisfied and what became of them. Three queries."""
-    now = now or timezone.now()
-    callbacks = _callbacks_of(scope, communities)
-    due = callbacks.filter(planned_at__gte=month.start, planned_at__lt=month.end)
-    done = callbacks.filter(done_at__gte=month.start, done_at__lt=month.end)
-    figures = due.aggregate(due=Count("pk"))
-    figures |= done.aggregate(
-        done=Count("pk", filter=Q(status=Callback.Status.DONE)),
-        unreachable=Count("pk", filter=Q(status=Callback.Status.UNREACHABLE)),
-        dissatisfied=Count("pk", filter=Q(satisfaction=Rating.DISSATISFIED)),
-        # what became of the dissatisfied: closed since, or still being worked on
-        dissatisfied_closed=Count(
-            "pk", filter=Q(satisfaction=Rating.DISSATISFIED, complaint__status=Complaint.Status.CLOSED)
-        ),
-        **{
-            f"{field}_{rating}": Count("pk", filter=Q(**{field: rating}))
-            for field in ("quality_rating", "effect_rating", "satisfaction")
-            for rating in Rating.values
-        },
-    )
-    figures["dissatisfied_open"] = figures["dissatisfied"] - figures["dissatisfied_closed"]
-    rated = figures["done"]
-    pleased = figures["satisfaction_satisfied"] + figures["satisfaction_basic"]
-    figures["satisfaction_rate"] = _rate(pleased, rated)
-    rows = _callback_ledger(scope, communities).filter(due_at__gte=month.start, due_at__lt=month.end)
-    figures["on_time"] = on_time(rows, now=now)
-    return figures
+    """The month's call-back figures for the whole scope (callback_statistics). Four queries."""
+    return callback_statistics(scope=scope, month=month, now=now, communities=communities)[0]
 
 
 def pareto(counts: dict[str, int], *, cut: float = 80.0) -> list[dict]:
@@ -324,9 +369,16 @@ def monthly_report(
         key: complaint_figures(scope=scope, month=m, now=now, breakdowns=key == "current")
         for key, m in periods.items()
     }
+    current_callbacks, callback_rows = callback_statistics(
+        scope=scope, month=month, now=now, communities=communities
+    )
     callbacks = {
-        key: callback_figures(scope=scope, month=m, now=now, communities=communities)
-        for key, m in periods.items()
+        "current": current_callbacks,
+        **{
+            key: callback_figures(scope=scope, month=m, now=now, communities=communities)
+            for key, m in periods.items()
+            if key != "current"
+        },
     }
     rows = []
     for key, read in KEY_FIGURES:
@@ -353,9 +405,7 @@ def monthly_report(
         "figures": complaints["current"],
         "callbacks": callbacks["current"],
         "key_rows": rows,
-        "callbacks_by_community": callback_figures_by_community(
-            scope=scope, month=month, communities=communities
-        ),
+        "callbacks_by_community": callback_rows,
         "trend": trend_rows,
         "pareto": pareto_rows,
         "chart": {  # what the page's charts draw (json_script)
@@ -443,45 +493,5 @@ def callback_figures_by_community(
     now: datetime | None = None,
     communities: list[int] | None = None,
 ) -> list:
-    """R-CB-5 per community: the month's call-backs, one row per community — three queries (those
-    due, grouped; the recorded ones, grouped; the communities' names) whatever their number."""
-    callbacks = _callbacks_of(scope, communities)
-    due = dict(
-        callbacks.filter(planned_at__gte=month.start, planned_at__lt=month.end)
-        .order_by()
-        .values("community")
-        .annotate(n=Count("pk"))
-        .values_list("community", "n")
-    )
-    done = (
-        callbacks.filter(done_at__gte=month.start, done_at__lt=month.end)
-        .order_by()
-        .values("community", "community__name")
-        .annotate(
-            done=Count("pk", filter=Q(status=Callback.Status.DONE)),
-            unreachable=Count("pk", filter=Q(status=Callback.Status.UNREACHABLE)),
-            satisfied=Count("pk", filter=Q(satisfaction=Rating.SATISFIED)),
-            basic=Count("pk", filter=Q(satisfaction=Rating.BASIC)),
-            dissatisfied=Count("pk", filter=Q(satisfaction=Rating.DISSATISFIED)),
-            dissatisfied_closed=Count(
-                "pk", filter=Q(satisfaction=Rating.DISSATISFIED, complaint__status=Complaint.Status.CLOSED)
-            ),
-        )
-    )
-    rows = {row["community"]: dict(row) for row in done}
-    names = dict(Community.objects.filter(pk__in=set(due) | set(rows)).values_list("pk", "name"))
-    out = []
-    for community_id in sorted(
-        set(due) | set(rows), key=lambda pk: names.get(pk) or rows[pk]["community__name"]
-    ):
-        empty = dict.fromkeys(
-            ("done", "unreachable", "satisfied", "basic", "dissatisfied", "dissatisfied_closed"), 0
-        )
-        row = rows.get(community_id) or empty
-        row["community"] = community_id
-        row["name"] = names[community_id]
-        row["due"] = due.get(community_id, 0)
-        row["satisfaction_rate"] = _rate(row["satisfied"] + row["basic"], row["done"])
-        row["dissatisfied_open"] = row["dissatisfied"] - row["dissatisfied_closed"]
-        out.append(row)
-    return out
+    """R-CB-5 per community: the month's call-backs, one row per community (callback_statistics)."""
+    return callback_statistics(scope=scope, month=month, now=now, communities=communities)[1]

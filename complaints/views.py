@@ -69,6 +69,8 @@ def _register_fields(data: dict) -> dict:
 def complaint_from_record(request: HttpRequest, record_pk: int) -> HttpResponse:
     """转投诉处理: a desk record of kind complaint followed up as a complaint (R-CMP-2)."""
     record = record_get_for_user(user=request.user, pk=record_pk)
+    if not request.user.has_perm(Perm.HANDLE_RECORD, record):
+        raise PermissionDenied  # the follow-up closes the desk record: the desk's step (R-CMP-2, R-REC-2)
     if hasattr(record, "complaint"):
         return redirect(record.complaint)
     if record.kind != Kind.COMPLAINT or record.status not in (
@@ -575,11 +577,12 @@ def callback_report(request: HttpRequest) -> HttpResponse:
     """R-CB-5: the month's call-backs per community, for the leadership."""
     form, month, chosen, scope = _report_request(request)
     ids = [c.pk for c in chosen]
+    total, rows = reports.callback_statistics(scope=scope, month=month, communities=ids)
     ctx = {
         "form": form,
         "month": month,
         "communities": chosen,
-        "rows": reports.callback_figures_by_community(scope=scope, month=month, communities=ids),
-        "total": reports.callback_figures(scope=scope, month=month, communities=ids),
+        "rows": rows,
+        "total": total,
     }
     return render(request, "complaints/callback_report.html", ctx)

@@ -151,7 +151,7 @@ def test_it_reads_the_figures_in_a_fixed_number_of_queries(
 ):
     with django_assert_max_num_queries(12):
         reports.complaint_figures(scope=month_of_complaints, month=OCTOBER, now=NOW)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         reports.callback_figures(scope=month_of_complaints, month=OCTOBER, now=NOW)
 
 
