@@ -74,6 +74,12 @@ def seed(*, sizes, seed_value: int, write, verbosity: int, force: bool) -> dict[
     if found and not force:
         listed = ", ".join(f"{n:,} {label}" for label, n in found.items())
         raise SeedError(f"The database already holds data ({listed}); use --force to replace it.")
+    if found and not staff.seeded_here():
+        # --force empties every case table and the audit trail: only ever on a benchmark database.
+        raise SeedError(
+            "The database holds data that seed_scale did not make (no seeded staff); --force replaces "
+            "only a database seed_scale filled. Use an empty database for benchmarks."
+        )
     started = time.perf_counter()
     freeze = (
         not connection.in_atomic_block

@@ -221,3 +221,10 @@ def company_memberships_to_keep() -> list[tuple[int, str, str | None]]:
         (m.user_id, m.role, m.department.kind if m.department_id else None)
         for m in rows.select_related("department")
     ]
+
+
+def seeded_here() -> bool:
+    """Whether seed_scale filled this database: its company leader account exists."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(username="scale_leader").exists()
