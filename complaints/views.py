@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -543,11 +544,11 @@ def monthly_report_export(request: HttpRequest) -> HttpResponse:
 @require_GET
 def report_archive(request: HttpRequest) -> HttpResponse:
     """The reports built on the 1st of each month, newest first."""
-    rows = [
-        r
-        for r in MonthlyReport.objects.visible_to(request.user).select_related("community")
-        if _may_read(request.user, r)
-    ]
+    readable = [c.pk for c in request.workplace.communities if request.user.has_perm(Perm.VIEW_STATISTICS, c)]
+    allowed = Q(community__in=readable)
+    if request.user.has_perm(Perm.VIEW_STATISTICS) and community_scope(request.user) is ALL:
+        allowed |= Q(community__isnull=True)  # the company's files (_may_read)
+    rows = MonthlyReport.objects.visible_to(request.user).filter(allowed).select_related("community")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "complaints/report_archive.html", {"page": page})
 
