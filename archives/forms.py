@@ -290,7 +290,7 @@ def _with_full_name(staff_queryset, typed: str):
 
 def staff_suggestions(staff_queryset, typed: str, *, limit: int = 20):
     """The visible staff whose login name starts with, or whose name contains, what was typed."""
-    typed = typed.strip()
+    typed = typed.replace("\x00", "").strip()  # PostgreSQL refuses NUL in a query
     if not typed:
         return staff_queryset.none()
     match = Q(username__istartswith=typed) | Q(first_name__icontains=typed) | Q(last_name__icontains=typed)

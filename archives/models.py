@@ -120,6 +120,9 @@ class Owner(TimeStampedModel):
     mobile_tail = models.CharField(max_length=4, editable=False, default="")
     wechat = models.CharField(_("WeChat ID"), max_length=50, blank=True)
     other_phone = models.CharField(_("other phone"), max_length=20, blank=True)
+    # R-ARC-5: set when a former owner's personal fields were anonymised (archives.privacy); the
+    # ownerships, the unit's archive and the cases stay.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
 
     objects = scoped_manager()
 
@@ -146,7 +149,8 @@ class Owner(TimeStampedModel):
 
     @property
     def masked_mobile(self) -> str:
-        return mask_phone(self.mobile)
+        # An anonymised former owner has no phone any more (R-ARC-5): the register shows a dash.
+        return mask_phone(self.mobile) if self.mobile else "—"
 
 
 class OwnershipQuerySet(CommunityScopedQuerySet):
@@ -455,6 +459,8 @@ CHANGE_LABELS = {
     "consent.recorded": _("Consent recorded"),
     "consent.withdrawn": _("Consent withdrawn; the information was removed"),
     "document.added": _("Document added"),
+    "family.anonymised": _("Former family member anonymised"),
+    "emergency.anonymised": _("Former emergency contact anonymised"),
 }
 
 
@@ -550,6 +556,7 @@ class AccessLog(models.Model):
     class What(models.TextChoices):
         PAGE = "page", _("Archive page viewed")
         DOCUMENT = "document", _("Document downloaded")
+        EXPORT = "export", _("Owner's personal data exported")
 
     class Immutable(Exception):
         pass

@@ -120,7 +120,7 @@ _DIGITS = re.compile(r"^\d{4}$")
 
 
 def parse_unit_query(text: str) -> UnitQuery | None:
-    text = (text or "").strip()
+    text = (text or "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in a query
     if not text:
         return None
     if match := _ADDRESS.match(text):

@@ -29,10 +29,11 @@ from archives.models import (
     UnitEvent,
     Vehicle,
 )
+from propsvc.concurrency import ensure_fresh, version_part
 from propsvc.errors import DomainError
 from propsvc.models import Membership
 from propsvc.roles import Perm, Role
-from propsvc.services import notification_send
+from propsvc.services import audit_write, notification_send
 from propsvc.uploads import document_type
 from propsvc.validators import normalize_mobile
 
@@ -203,6 +204,10 @@ def lookup_approve(*, request_id: int, by, note: str = "") -> LookupRequest:
     _move_request(lookup, LookupRequest.Status.APPROVED)
     lookup.decided_by, lookup.decided_at, lookup.decision_note = by, timezone.now(), (note or "").strip()
     lookup.save()
+    audit_write(
+        kind="archives.lookup_approved", actor=by, community_id=lookup.community_id,
+        lookup=lookup.pk, unit=lookup.unit_id, requested_by=lookup.requested_by_id, minutes=lookup.minutes,
+    )  # fmt: skip
     notification_send(
         recipients=_holders(Role.ARCHIVIST, lookup.community_id),
         text=_("Approved look-up to register: %(title)s") % {"title": _lookup_title(lookup)},
@@ -227,6 +232,10 @@ def lookup_reject(*, request_id: int, by, note: str) -> LookupRequest:
     _move_request(lookup, LookupRequest.Status.REJECTED)
     lookup.decided_by, lookup.decided_at, lookup.decision_note = by, timezone.now(), note
     lookup.save()
+    audit_write(
+        kind="archives.lookup_rejected", actor=by, community_id=lookup.community_id,
+        lookup=lookup.pk, unit=lookup.unit_id, requested_by=lookup.requested_by_id,
+    )  # fmt: skip
     notification_send(
         recipients=[lookup.requested_by],
         text=_("Your look-up %(title)s was rejected: %(note)s")
@@ -247,6 +256,10 @@ def lookup_register(*, request_id: int, by) -> LookupRequest:
     lookup.registered_by, lookup.opens_at = by, now
     lookup.expires_at = now + timedelta(minutes=lookup.minutes)
     lookup.save()
+    audit_write(
+        kind="archives.lookup_registered", actor=by, community_id=lookup.community_id,
+        lookup=lookup.pk, unit=lookup.unit_id, requested_by=lookup.requested_by_id, minutes=lookup.minutes,
+    )  # fmt: skip
     local = timezone.localtime(lookup.expires_at)
     notification_send(
         recipients=[lookup.requested_by],
@@ -282,8 +295,8 @@ def lookup_close_expired(*, now: datetime.datetime | None = None) -> int:
 def access_log_write(
     *, lookup: LookupRequest, user, what: str, address: str | None, document=None
 ) -> AccessLog:
-    """One read inside a window, appended to the access log (R-ARC-4)."""
-    return AccessLog.objects.create(
+    """One read inside a window, appended to the access log (R-ARC-4) and to the audit trail."""
+    entry = AccessLog.objects.create(
         user=user,
         community_id=lookup.community_id,
         unit_id=lookup.unit_id,
@@ -292,6 +305,11 @@ def access_log_write(
         document=document,
         address=address,
     )
+    audit_write(
+        kind="archives.accessed", actor=user, community_id=lookup.community_id, address=address,
+        lookup=lookup.pk, unit=lookup.unit_id, what=what, document=document.pk if document else None,
+    )  # fmt: skip
+    return entry
 
 
 # -- Writing into the archive (R-ARC-1, R-ARC-3, R-ARC-6, R-REC-7) -------------------------------------
@@ -414,12 +432,23 @@ def consent_withdraw(*, unit_id: int, by, owner_id: int, group: str, reason: str
 
 @transaction.atomic
 def contact_change(
-    *, unit_id: int, by, owner_id: int, mobile: str, other_phone: str, wechat: str, reason: str
+    *,
+    unit_id: int,
+    by,
+    owner_id: int,
+    mobile: str,
+    other_phone: str,
+    wechat: str,
+    reason: str,
+    version: str = "",
 ) -> Owner:
-    """R-ARC-3: a new phone or contact is written into the archive; the old one is kept in the history."""
+    """R-ARC-3: a new phone or contact is written into the archive; the old one is kept in the history.
+    `version` is the form's token (propsvc.concurrency): a contact changed since it was shown is refused."""
     unit = Unit.objects.select_for_update().get(pk=unit_id)
     _require_window(by, unit)
     owner = _owner_of(unit, owner_id)
+    owner = Owner.objects.select_for_update().get(pk=owner.pk)
+    ensure_fresh(owner, version=version_part(version, owner.pk), error=ArchiveError)
     before = {"mobile": owner.mobile, "other_phone": owner.other_phone, "wechat": owner.wechat}
     owner.mobile, owner.other_phone, owner.wechat = (
         normalize_mobile(mobile),

@@ -12,7 +12,7 @@ from complaints.models import CATEGORY_DEPARTMENT, Category, Complaint, Rating, 
 from complaints.selectors import QUEUES
 from complaints.services import within_call_hours
 from propsvc.models import Community, Department, Membership
-from propsvc.validators import normalize_mobile, validate_cn_mobile
+from propsvc.validators import normalize_mobile, validate_cn_mobile, validate_filter_year
 from reception.forms import (
     DATETIME_FORMAT,
     CommunityChoiceField,
@@ -434,6 +434,7 @@ class ComplaintFilterForm(forms.Form):
     month = forms.DateField(
         label=_("Month received"),
         required=False,
+        validators=[validate_filter_year],
         input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
     )
@@ -463,8 +464,12 @@ class ComplaintFilterForm(forms.Form):
     )
     reopened = forms.BooleanField(required=False, widget=forms.HiddenInput)
     paused = forms.BooleanField(required=False, widget=forms.HiddenInput)
-    open_at = forms.DateField(required=False, input_formats=["%Y-%m"], widget=forms.HiddenInput)
-    overdue_at = forms.DateField(required=False, input_formats=["%Y-%m"], widget=forms.HiddenInput)
+    open_at = forms.DateField(
+        required=False, input_formats=["%Y-%m"], widget=forms.HiddenInput, validators=[validate_filter_year]
+    )
+    overdue_at = forms.DateField(
+        required=False, input_formats=["%Y-%m"], widget=forms.HiddenInput, validators=[validate_filter_year]
+    )
 
     def clean_month(self):
         value = self.cleaned_data.get("month")
@@ -477,6 +482,7 @@ class ReportForm(forms.Form):
     month = forms.DateField(
         label=_("Month"),
         required=False,
+        validators=[validate_filter_year],  # the statistics reach back a year from it
         input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
     )

@@ -1185,6 +1185,7 @@ def monthly_report_build(*, month=None, now: datetime | None = None) -> list:
                     .order_by("pk")  # not Meta.ordering's join: FOR UPDATE refuses an outer join
                     .first()
                 )
+                first = row is None
                 if row is None:
                     row = MonthlyReport(community=community, month=month.first_day)
                 elif row.file:
@@ -1192,6 +1193,9 @@ def monthly_report_build(*, month=None, now: datetime | None = None) -> list:
                 row.complaints = report["figures"]["total"]
                 row.file.save(name, ContentFile(buffer.getvalue()), save=False)
                 row.save()
+                if not first:  # a rerun (a redelivered task) replaces the file; it was announced once
+                    built.append(row)
+                    continue
                 if community is None:
                     recipients = _holders(Role.LEADERSHIP, None)
                 else:

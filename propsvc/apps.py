@@ -17,6 +17,7 @@ class PropsvcConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from propsvc import audit  # noqa: F401 — registers the audit trail's background export
         from propsvc.middleware import session_activity_start
         from propsvc.rolesync import sync_role_groups
 

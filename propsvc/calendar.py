@@ -17,6 +17,7 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from propsvc.concurrency import ensure_fresh
 from propsvc.models import CalendarDay, CalendarReminder, CalendarYear, Membership
 from propsvc.roles import Perm, Role
 from propsvc.services import audit_write, notification_send
@@ -98,7 +99,7 @@ def _entry_problem(year: int, kind: str, day: date, name: str, seen: set[date]) 
 
 @transaction.atomic
 def calendar_year_enter(
-    *, by, year: int, holidays: list[Entry], workdays: list[Entry], note: str = ""
+    *, by, year: int, holidays: list[Entry], workdays: list[Entry], note: str = "", version: str = ""
 ) -> CalendarYear:
     """Enter (or correct) one year's official holiday schedule; only the calendar's keepers may.
 
@@ -117,6 +118,9 @@ def calendar_year_enter(
     problems = schedule_problems(year=year, holidays=holidays, workdays=workdays)
     if problems:
         raise CalendarError(pgettext("list separator", "; ").join(p.message for p in problems))
+    # the edit form's token (propsvc.concurrency): a schedule entered by someone else since is refused
+    current = CalendarYear.objects.select_for_update().filter(year=year).first()
+    ensure_fresh(current, version=version, field="entered_at", error=CalendarError)
     calendar_year, created = CalendarYear.objects.select_for_update().get_or_create(
         year=year, defaults={"entered_by": by}
     )

@@ -67,6 +67,12 @@ app.conf.beat_schedule = {
         "task": "archives.tasks.close_expired_lookups",
         "schedule": 60.0,
     },
+    # R-ARC-5: former owners' personal fields, PROPSVC_FORMER_OWNER_ANONYMISE_YEARS after their last
+    # ownership ended (a batch a night; a rerun changes nothing more).
+    "anonymise-former-owners": {
+        "task": "archives.tasks.anonymise_former_owners",
+        "schedule": crontab(hour=2, minute=50),
+    },
     # The working-day calendar: from 1 November, remind the administrators to enter next year's
     # official holiday schedule (propsvc.calendar.calendar_remind says how often).
     "remind-calendar": {

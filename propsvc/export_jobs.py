@@ -147,6 +147,16 @@ def communities_with(user, perm: str, ids) -> list[int]:
 # -- the request: inline or a job --------------------------------------------------------------------
 
 
+def audit_community(params: dict) -> int | None:
+    """The community an export's audit entry belongs to: the one community it covers, so that
+    community's CS center manager sees it on the audit page; an export of several (or of every)
+    community is a company-level entry."""
+    communities = params.get("communities")
+    if isinstance(communities, list) and len(communities) == 1 and isinstance(communities[0], int):
+        return communities[0]
+    return None
+
+
 def export_respond(
     request: HttpRequest, *, kind: str, params: dict, count: int, inline: Callable[[], HttpResponse]
 ) -> HttpResponse:
@@ -161,6 +171,7 @@ def export_respond(
         audit_write(
             kind="export.inline",
             actor=request.user,
+            community_id=audit_community(params),
             address=address,
             export=kind,
             rows=count,
@@ -198,6 +209,7 @@ def export_job_create(
     audit_write(
         kind="export.queued",
         actor=user,
+        community_id=audit_community(params),
         address=address,
         export=kind,
         job=job.pk,

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from propsvc.export_jobs import exporter_get, keep_for, stored_file
+from propsvc.export_jobs import audit_community, exporter_get, keep_for, stored_file
 from propsvc.exports import XLSX
 from propsvc.http import client_address
 from propsvc.models import ExportJob
@@ -68,6 +68,7 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
     audit_write(
         kind="export.downloaded",
         actor=request.user,
+        community_id=audit_community(job.params),
         address=client_address(request),
         export=job.kind,
         job=job.pk,

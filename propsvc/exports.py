@@ -66,16 +66,22 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 
 def safe_row(sheet, values) -> list:
     """A row for a write-only sheet in which text that Excel would run as a formula (= + - @ at the
-    start) is written as plain text."""
+    start) is written as plain text, and the control characters a worksheet cannot hold (pasted into
+    a form's text: the forms refuse only NUL) are left out, instead of openpyxl refusing the file."""
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     for value in values:
-        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        if isinstance(value, str) and (
+            value.startswith(FORMULA_STARTS) or ILLEGAL_CHARACTERS_RE.search(value)
+        ):
             break
     else:
         return values  # the usual row: nothing to change, so no copy
     row = []
     for value in values:
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
         if isinstance(value, str) and value.startswith(FORMULA_STARTS):
             cell = WriteOnlyCell(sheet, value=value)
             cell.data_type = "s"

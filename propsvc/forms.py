@@ -5,13 +5,15 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from propsvc import lockout
 from propsvc.calendar import schedule_problems
+from propsvc.concurrency import VersionedFormMixin
 from propsvc.http import client_address
 from propsvc.models import CalendarDay
+from propsvc.validators import validate_filter_year
 
 
 class LockoutMixin:
@@ -62,7 +64,7 @@ _RANGE_MAX_DAYS = 31
 _LINES_MAX = 400
 
 
-class CalendarYearForm(forms.Form):
+class CalendarYearForm(VersionedFormMixin, forms.Form):
     """The official schedule of one year, typed or pasted as lines (validation only; the service
     propsvc.calendar.calendar_year_enter writes it). Every problem is reported with its line."""
 
@@ -193,3 +195,60 @@ def _line_error(number: int, line: str, problem: str) -> str:
         "line": line[:60],
         "problem": problem,
     }
+
+
+# -- the audit trail's filters (/audit/) -------------------------------------------------------------------
+
+COMPANY_CHOICE = "company"
+_ADDRESS_CHARS = re.compile(r"^[0-9A-Fa-f.:]+$")
+
+
+class AuditFilterForm(forms.Form):
+    """The audit trail's filters (GET). The staff member is typed (login name or full name) and matched
+    among the accounts themselves: an unknown name simply finds no entry, so the filter tells nobody
+    whether an account exists. The address is a whole address or its start (e.g. 192.168.1.)."""
+
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_filter_year],
+    )  # fmt: skip
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_filter_year],  # the trail asks for the day after it
+    )  # fmt: skip
+    kind = forms.ChoiceField(label=pgettext_lazy("audit", "Action"), required=False)
+    staff = forms.CharField(
+        label=_("Staff member"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Name or login name"), "autocomplete": "off"}),
+    )
+    community = forms.ChoiceField(label=_("Community"), required=False)
+    address = forms.CharField(
+        label=_("From address"),
+        max_length=45,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "192.168.1."}),
+    )
+
+    def __init__(self, *args, kind_choices, communities, company: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = kind_choices
+        choices = [("", gettext("All communities"))]
+        if company:
+            choices.append((COMPANY_CHOICE, gettext("Company level (no community)")))
+        choices += [(str(c.pk), c.name) for c in communities]
+        self.fields["community"].choices = choices
+
+    def clean_address(self):
+        address = self.cleaned_data["address"].strip()
+        if address and not _ADDRESS_CHARS.match(address):
+            raise ValidationError(gettext("Type an IP address, or its beginning."))
+        return address
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", gettext("The end date is before the start date."))
+        return cleaned

@@ -6,6 +6,7 @@ from django.contrib.auth import logout
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
 
+from propsvc.http import client_address, current_address_reset, current_address_set
 from propsvc.tenancy import Workplace
 
 # The session key of the last real (not polling) request, in seconds since the epoch, stored at most
@@ -18,6 +19,21 @@ def session_activity_start(sender, request, user, **kwargs):
     """user_logged_in: the idle clock starts at login."""
     if request is not None and hasattr(request, "session"):
         request.session[LAST_ACTIVITY_KEY] = time.time()
+
+
+class ClientAddressMiddleware:
+    """Make the request's client address (propsvc.http.client_address) known to the audit trail for
+    the request's duration, so a service called by the view records where the action came from."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = current_address_set(client_address(request))
+        try:
+            return self.get_response(request)
+        finally:
+            current_address_reset(token)
 
 
 class CurrentCommunityMiddleware:

@@ -415,8 +415,13 @@ class DigestItem(models.Model):
         return self.text
 
 
-class AuditEntryQuerySet(models.QuerySet):
-    """Append-only: no bulk update or delete through the ORM (and a trigger on PostgreSQL)."""
+class AuditEntryQuerySet(CommunityScopedQuerySet):
+    """Append-only: no bulk update or delete through the ORM (and a trigger on PostgreSQL).
+
+    visible_to(user): a community's entries to its staff; entries without a community (logins,
+    company roles, retention sweeps) only to company-level staff. The audit page narrows further to
+    where the reader holds propsvc.view_audit_trail (propsvc.selectors.audit_entry_list).
+    """
 
     def update(self, **kwargs):
         raise AuditEntry.Immutable("audit entries cannot be changed")
@@ -462,7 +467,13 @@ class AuditEntry(models.Model):
         ordering = ["-at", "-pk"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
-        indexes = [models.Index(fields=["kind", "-at"], name="audit_kind_at")]
+        indexes = [
+            models.Index(fields=["kind", "-at"], name="audit_kind_at"),
+            models.Index(fields=["community", "-at"], name="audit_community_at"),
+            models.Index(fields=["actor", "-at"], name="audit_actor_at"),
+            models.Index(fields=["-at", "-id"], name="audit_at"),
+        ]
+        permissions = [("view_audit_trail", _("Can read the audit trail"))]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"

@@ -81,6 +81,7 @@ class Perm:
     VIEW_SURVEYS = "surveys.view_surveys"
     PUBLISH_NOTICE = "surveys.publish_notice"
     MANAGE_CALENDAR = "propsvc.manage_calendar"
+    VIEW_AUDIT_TRAIL = "propsvc.view_audit_trail"
 
 
 # The customer-service line: who logs owner contacts and follows them to the end.
@@ -203,6 +204,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # The working-day calendar (propsvc/workdays.py): the system administrator enters each new
     # year's official holiday schedule and corrects a year (company level, every community).
     Perm.MANAGE_CALENDAR: frozenset({Role.ADMIN}),
+    # The audit trail (/audit/, issue 11): the CS center manager reads their own communities' entries;
+    # leadership and the administrator read everything, company-level entries included (logins, role
+    # changes without a community, retention removals).
+    Perm.VIEW_AUDIT_TRAIL: frozenset({Role.CS_MANAGER, Role.LEADERSHIP, Role.ADMIN}),
 }
 
 

@@ -1,11 +1,15 @@
-"""Reads for the core pages: notifications, the deadline ledger, staff preferences."""
+"""Reads for the core pages: notifications, the deadline ledger, staff preferences, the audit trail."""
+
+import datetime
+import ipaddress
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from propsvc.models import Deadline, Notification, StaffPreference
-from propsvc.roles import Role
-from propsvc.tenancy import department_ids_of, roles_of
+from propsvc.models import AuditEntry, Deadline, Notification, StaffPreference
+from propsvc.roles import Perm, Role, permissions_of
+from propsvc.tenancy import department_ids_of, memberships_of, roles_of
 
 # Roles that are escalated to and may therefore choose to get escalations as an hourly digest.
 ESCALATION_ROLES = frozenset(
@@ -85,3 +89,68 @@ def attach_staff(objects, *fields: str) -> None:
             pk = getattr(obj, f"{field}_id")
             if pk is not None:
                 setattr(obj, field, users[pk])
+
+
+# -- the audit trail (/audit/, issue 11) -----------------------------------------------------------------
+
+
+def audit_reads_company(user) -> bool:
+    """Whether the user reads the whole audit trail, company-level entries included: a superuser, or
+    propsvc.view_audit_trail held through a company-level role (leadership, administrator). A CS
+    center manager holds it in their communities only."""
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return any(
+        m.community_id is None and Perm.VIEW_AUDIT_TRAIL in permissions_of(m.role)
+        for m in memberships_of(user)
+    )
+
+
+def audit_entry_list(
+    *,
+    user,
+    communities: list[int] | None,
+    company_level: bool,
+    kind: str = "",
+    staff_ids: list[int] | None = None,
+    date_from=None,
+    date_to=None,
+    address: str = "",
+) -> QuerySet:
+    """The audit trail for its page and its Excel file, newest first, joined (who, community).
+
+    `communities` are the communities whose entries are read (None: every one the user sees);
+    `company_level` adds the entries without a community. The caller resolves both from where the
+    user holds propsvc.view_audit_trail; visible_to still bounds them.
+    """
+    qs = AuditEntry.objects.visible_to(user).select_related("actor", "community").order_by("-at", "-pk")
+    if communities is not None:
+        scope = Q(community__in=communities)
+        if company_level:
+            scope |= Q(community__isnull=True)
+        qs = qs.filter(scope)
+    elif not company_level:
+        qs = qs.filter(community__isnull=False)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if staff_ids is not None:
+        qs = qs.filter(actor__in=staff_ids)
+    zone = timezone.get_current_timezone()
+    if date_from:
+        qs = qs.filter(at__gte=datetime.datetime.combine(date_from, datetime.time.min, tzinfo=zone))
+    if date_to:
+        end = date_to + datetime.timedelta(days=1)
+        qs = qs.filter(at__lt=datetime.datetime.combine(end, datetime.time.min, tzinfo=zone))
+    if address:
+        qs = qs.filter(address=address) if _is_ip(address) else qs.filter(address__startswith=address)
+    return qs
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True

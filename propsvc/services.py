@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from propsvc.errors import DomainError
+from propsvc.http import current_address
 from propsvc.models import AuditEntry, Deadline, DigestItem, Membership, Notification, StaffPreference
 from propsvc.roles import Role
 from propsvc.selectors import staff_may_choose_digest
@@ -531,6 +532,25 @@ def staff_preference_set(*, user, escalation_digest: bool) -> StaffPreference:
 # -- the audit trail ------------------------------------------------------------------------------
 
 
-def audit_write(*, kind: str, actor=None, community=None, address: str | None = None, **data) -> AuditEntry:
-    """Append one entry to the audit trail in the caller's transaction (counts and ids, no personal data)."""
-    return AuditEntry.objects.create(kind=kind, actor=actor, community=community, address=address, data=data)
+def audit_write(
+    *,
+    kind: str,
+    actor=None,
+    community=None,
+    community_id: int | None = None,
+    address: str | None = None,
+    **data,
+) -> AuditEntry:
+    """Append one entry to the audit trail in the caller's transaction (counts and ids, no personal data).
+
+    A staff member's action (actor given) without an explicit address records the address of the
+    request being served (propsvc.http.current_address): services called by views need not pass it.
+    An anonymous entry (the public suggestion box) never takes it: owners are not tracked by address.
+    """
+    if address is None and actor is not None:
+        address = current_address()
+    if community is not None:
+        community_id = community.pk
+    return AuditEntry.objects.create(
+        kind=kind, actor=actor, community_id=community_id, address=address, data=data
+    )

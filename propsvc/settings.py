@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "propsvc.middleware.CurrentCommunityMiddleware",
+    "propsvc.middleware.ClientAddressMiddleware",
 ]
 
 ROOT_URLCONF = "propsvc.urls"
@@ -264,6 +265,12 @@ PROPSVC_ARCHIVE_DOCUMENT_MAX_BYTES = env_int("PROPSVC_ARCHIVE_DOCUMENT_MAX_BYTES
 # The roster import (业户信息导入): the largest .xlsx and the most rows in one upload.
 PROPSVC_ROSTER_MAX_BYTES = env_int("PROPSVC_ROSTER_MAX_BYTES", default=5 * 1024 * 1024)
 PROPSVC_ROSTER_MAX_ROWS = 20_000
+# R-ARC-5 (PIPL Art. 19, 47): a former owner's personal fields are anonymised this many years after
+# their last ownership ended (archives.privacy, beat nightly), at most this many owners a run.
+PROPSVC_FORMER_OWNER_ANONYMISE_YEARS = env_int("PROPSVC_FORMER_OWNER_ANONYMISE_YEARS", default=3)
+if PROPSVC_FORMER_OWNER_ANONYMISE_YEARS < 1:
+    raise ImproperlyConfigured("PROPSVC_FORMER_OWNER_ANONYMISE_YEARS must be at least 1.")
+PROPSVC_FORMER_OWNER_ANONYMISE_BATCH = 500
 # Celery beat runs the deadline sweep this often (seconds).
 PROPSVC_SWEEP_SECONDS = env_int("PROPSVC_SWEEP_SECONDS", default=60)
 # Prefixed to notification links in emails, e.g. https://kf.example.com (empty: the path only).

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from archives import views as archive_views
-from propsvc import export_views, views
+from propsvc import audit_views, export_views, views
 from propsvc.forms import AdminLoginForm, LoginForm
 from surveys import round_views as survey_round_views
 from surveys import views as survey_views
@@ -28,6 +28,9 @@ urlpatterns = [
     path("exports/<int:pk>/", export_views.export_detail, name="export-detail"),
     path("exports/<int:pk>/progress/", export_views.export_progress, name="export-progress"),
     path("exports/<int:pk>/download/", export_views.export_download, name="export-download"),
+    # The audit trail for managers (issue 11): read only, scoped by propsvc.view_audit_trail.
+    path("audit/", audit_views.audit_list, name="audit"),
+    path("audit/export/", audit_views.audit_export, name="audit-export"),
     path("calendar/", views.calendar_list, name="calendar"),
     path("calendar/<int:year>/", views.calendar_year, name="calendar-year"),
     path("calendar/<int:year>/edit/", views.calendar_edit, name="calendar-edit"),
@@ -48,3 +51,6 @@ urlpatterns = [
 
 admin.site.site_header = settings.PROPSVC_COMPANY_NAME
 admin.site.login_form = AdminLoginForm  # the same lockout as /login/
+
+# The database out of reach answers templates/503.html (503, Retry-After); other errors 500.html.
+handler500 = "propsvc.views.server_error"

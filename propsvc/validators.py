@@ -25,6 +25,13 @@ def validate_cn_mobile(value: str) -> None:
         )
 
 
+def validate_filter_year(value) -> None:
+    """A date or month typed into a list's filter: years 1 and 9999 are valid dates, but the day or the
+    month after them (the end of the range a filter asks for) is not, and overflows."""
+    if value is not None and not 2000 <= value.year <= 2100:
+        raise ValidationError(_("Enter a date between the years 2000 and 2100."), code="out_of_range")
+
+
 def mask_phone(value: str) -> str:
     """138****5678: the first three and last four digits only."""
     digits = normalize_mobile(value)

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from propsvc import selectors, services, workdays
 from propsvc.calendar import calendar_year_enter, calendar_year_enterable
+from propsvc.concurrency import version_of
 from propsvc.forms import CalendarYearForm
 from propsvc.health import broker_state
 from propsvc.roles import Perm
@@ -87,7 +88,23 @@ def community_switch(request: HttpRequest) -> HttpResponse:
     target = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/"
-    return redirect(target)
+    return HttpResponseRedirect(target)  # a URL, never a view name: redirect("0") would look it up
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: the database out of reach is a 503 with its own page (templates/503.html: plain
+    HTML, no context processors, so it renders without the database) and Retry-After; any other
+    error the usual 500.html. Never a traceback (DEBUG=false)."""
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+    from django.template import loader
+
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = "60"
+        return response
+    return HttpResponse(loader.get_template("500.html").render(), status=500)
 
 
 @require_GET
@@ -138,7 +155,8 @@ def calendar_edit(request: HttpRequest, year: int) -> HttpResponse:
     if not calendar_year_enterable(year):
         raise Http404
     initial = workdays.calendar_year_lines(year=year)
-    form = CalendarYearForm(request.POST or None, year=year, initial=initial)
+    version = version_of(workdays.calendar_year_known(year=year), field="entered_at")
+    form = CalendarYearForm(request.POST or None, year=year, initial=initial, version=version)
     if request.method == "POST" and form.is_valid():
         try:
             calendar_year_enter(by=request.user, year=year, **form.cleaned_data)

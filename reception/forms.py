@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from archives.models import Unit
 from propsvc.models import Community, Department
-from propsvc.validators import normalize_mobile, validate_cn_mobile
+from propsvc.validators import normalize_mobile, validate_cn_mobile, validate_filter_year
 from reception.models import Channel, ContactType, Kind, ReceptionRecord, ReplyMethod, WorkOrder
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -284,9 +284,13 @@ class RecordFilterForm(forms.Form):
     view = forms.ChoiceField(choices=VIEWS, required=False, widget=forms.HiddenInput)
     q = forms.CharField(label=_("Search"), required=False, max_length=50)
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_filter_year],
+    )  # fmt: skip
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_filter_year],  # the list asks for the day after it
+    )  # fmt: skip
     channel = forms.ChoiceField(
         label=_("Channel"), choices=[("", _("All")), *Channel.choices], required=False
     )

@@ -163,6 +163,7 @@ def _detail(request, record, status=200, **forms):
         "can_handle": can_handle,
         "can_open_complaint": record.kind == Kind.COMPLAINT
         and record.status in (ReceptionRecord.Status.OPEN, ReceptionRecord.Status.PENDING)
+        and can_handle
         and request.user.has_perm(Perm.REGISTER_COMPLAINT, record),
         # Each step's form on the page gets its own ids (they share field names such as "note"),
         # so every label points at its own field.

@@ -11,7 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from archives.models import Unit
+from propsvc.concurrency import VersionedFormMixin
 from propsvc.models import Community
+from propsvc.validators import validate_filter_year
 from surveys.models import BOX_CONTACT_MAX, BOX_TEXT_MAX, Mode, Signature, Suggestion, Topic
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -25,6 +27,7 @@ def _month_field(label):
     return forms.DateField(
         label=label,
         required=False,
+        validators=[validate_filter_year],
         input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
     )
@@ -170,7 +173,10 @@ class MonthForm(forms.Form):
         return _first_of(self.cleaned_data.get("month"))
 
 
-class PrepareForm(forms.Form):
+class PrepareForm(VersionedFormMixin, forms.Form):
+    """The supervisor's summary; its version is the time it was last prepared (a rewrite by someone
+    else in between is refused, issue 11 item 8)."""
+
     overview = forms.CharField(
         label=_("The supervisor's summary"),
         widget=forms.Textarea(attrs={"rows": 5}),

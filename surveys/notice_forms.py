@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from propsvc.concurrency import add_version_field, version_of
 from propsvc.models import Community
 from surveys import notices
 from surveys.forms import DATETIME_FORMAT, CommunityChoiceField, _datetime_widget, _first_of, _month_field
@@ -59,6 +60,7 @@ class NoticeForm(forms.Form):
             self.fields[name].input_formats = [DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
         if notice is not None:
             del self.fields["community"]  # a draft stays in its community
+            add_version_field(self, version_of(notice))  # a stale edit is refused (notice_update)
             if not self.is_bound:
                 self.initial.update(
                     {

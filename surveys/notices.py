@@ -34,6 +34,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
+from propsvc.concurrency import ensure_fresh
 from propsvc.models import Community, Deadline, Department
 from propsvc.roles import Perm, Role
 from propsvc.services import audit_write, deadline_meet, deadline_open, notification_send
@@ -308,10 +309,13 @@ def notice_update(
     period_from: date | None = None,
     period_to: date | None = None,
     signed_by: str = "",
+    version: str = "",
 ) -> Notice:
     """Rewrite a draft (its community stays). A published or withdrawn notice is not changed: what
-    was on the board stays as it was; withdraw it and write a new one."""
+    was on the board stays as it was; withdraw it and write a new one. `version` is the edit form's
+    token (propsvc.concurrency): a draft saved by someone else since is refused."""
     notice = _lock(notice_id)
+    ensure_fresh(notice, version=version, error=SurveyError)
     _ensure(may_publish(by, notice), _("You may not change the notices of this community."))
     _ensure_not_from_round(notice)
     if notice.status != Status.DRAFT:

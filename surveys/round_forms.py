@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from propsvc.concurrency import VersionedFormMixin
 from propsvc.models import Community
 from surveys.forms import CommunityChoiceField
 from surveys.models import SUGGESTION_MAX, Answer, QuestionnaireTemplate, SurveyRound
@@ -183,7 +184,7 @@ class OnlineAnswerForm(forms.Form):
 # -- the questionnaire templates -------------------------------------------------------------------------
 
 
-class TemplateForm(forms.Form):
+class TemplateForm(VersionedFormMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     items = forms.CharField(
         label=_("Items"), widget=forms.Textarea(attrs={"rows": 12}),

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from propsvc.concurrency import version_of
 from propsvc.roles import Perm
 from surveys import round_forms as forms
 from surveys import round_selectors as selectors
@@ -344,14 +345,16 @@ def _template_form(request, template=None) -> HttpResponse:
             "name": template.name, "items": "\n".join(template.item_labels),
             "is_default": template.is_default, "is_active": template.is_active,
         }  # fmt: skip
-    form = forms.TemplateForm(request.POST or None, initial=initial)
+    version = version_of(template) if template is not None else ""
+    form = forms.TemplateForm(request.POST or None, initial=initial, version=version)
     if request.method == "POST" and form.is_valid():
         try:
             if template is None:
                 services.questionnaire_template_create(by=request.user, **form.service_fields())
             else:
+                version = form.cleaned_data["version"]
                 services.questionnaire_template_update(
-                    by=request.user, template_id=template.pk, **form.service_fields()
+                    by=request.user, template_id=template.pk, version=version, **form.service_fields()
                 )
         except SurveyError as exc:
             form.add_error(None, str(exc))

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from archives.models import Unit
+from propsvc.concurrency import ensure_fresh
 from propsvc.models import Community, Department
 from propsvc.roles import Perm, Role
 from propsvc.services import audit_write, deadline_meet, deadline_open, notification_send
@@ -751,7 +752,7 @@ def questionnaire_template_create(
 
 @transaction.atomic
 def questionnaire_template_update(
-    *, by, template_id: int, name: str, lines, is_default: bool, is_active: bool
+    *, by, template_id: int, name: str, lines, is_default: bool, is_active: bool, version: str = ""
 ) -> QuestionnaireTemplate:
     """Edit a questionnaire: name, items, default, in use. Rounds already created keep the items they
     copied (R-SUR-1 rounds are compared with what the owners were actually asked). The default
@@ -759,6 +760,7 @@ def questionnaire_template_update(
     default instead."""
     QuestionnaireTemplate.objects.select_for_update().filter(is_default=True).first()
     template = QuestionnaireTemplate.objects.select_for_update().get(pk=template_id)
+    ensure_fresh(template, version=version, error=SurveyError)  # the edit form's token (stale: refused)
     return _template_write(
         template, by=by, name=name, lines=lines, is_default=is_default, is_active=is_active
     )

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from archives.models import Ownership, Unit
+from propsvc.concurrency import ensure_fresh
 from propsvc.errors import DomainError
 from propsvc.models import Community, Department, Membership
 from propsvc.roles import Perm, Role
@@ -380,7 +381,7 @@ def _move(summary: VisitSummary, new: str, *, kind: str, by, note: str = "", **d
 
 
 @transaction.atomic
-def visit_summary_prepare(*, summary_id: int, by, overview: str) -> VisitSummary:
+def visit_summary_prepare(*, summary_id: int, by, overview: str, version: str | None = None) -> VisitSummary:
     """R-VIS-4: the customer service supervisor summarises the month's visits and hands the summary
     to the service center head (the CS center managers are told the first time). It can be
     rewritten until the head submits it."""
@@ -390,6 +391,7 @@ def visit_summary_prepare(*, summary_id: int, by, overview: str) -> VisitSummary
         _("Only the customer service supervisor or the CS center manager prepares the visit summary."),
     )
     overview = _required(overview, _("Write the summary of the month's visits for the center head."))
+    ensure_fresh(summary, version=version, field="prepared_at", error=SurveyError)
     first = summary.status == Status.DRAFT
     _move(summary, Status.PREPARED, kind="summary.prepared", by=by)
     summary.overview, summary.prepared_by, summary.prepared_at = overview, by, timezone.now()

@@ -13,6 +13,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from archives.selectors import SEARCH_LIMIT, unit_search
+from propsvc.concurrency import version_of
 from propsvc.export_jobs import export_respond, params_of
 from propsvc.http import client_address
 from propsvc.roles import Perm
@@ -165,7 +166,9 @@ def summary_detail(request: HttpRequest, pk: int) -> HttpResponse:
         **parts,
         "may_prepare": summary.is_open and services.may_prepare(summary, request.user),
         "may_review": may_review,
-        "prepare_form": forms.PrepareForm(initial={"overview": summary.overview}),
+        "prepare_form": forms.PrepareForm(
+            initial={"overview": summary.overview}, version=version_of(summary, field="prepared_at")
+        ),
         "decide_form": forms.DecideForm() if may_review else None,
         "Status": VisitSummary.Status,
     }

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from archives.models import Unit
 from propsvc.models import Community
+from propsvc.validators import validate_filter_year
 from violations.models import (
     SUBTYPES,
     Category,
@@ -307,6 +308,7 @@ class ViolationFilterForm(forms.Form):
     month = forms.DateField(
         label=_("Month seen"),
         required=False,
+        validators=[validate_filter_year],
         input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
     )

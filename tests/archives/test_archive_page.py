@@ -634,10 +634,11 @@ def test_it_shows_the_archive_in_constant_queries(
             title=f"资料{i}",
             upload=upload(f"资料{i}.pdf", PDF),
         )
-    # session, user, memberships; the unit; the window; the log entry; the current owners for each
-    # writing form that names one (6); the archive: ownerships, consents, family, emergency contacts,
-    # vehicles, documents, changes, unit events; communities (header), unread notifications
-    with django_assert_num_queries(22):
+    # session, user, memberships; the unit; the window; the log entry, its audit entry; the current
+    # owners for each writing form that names one (6); the archive: ownerships, consents, family,
+    # emergency contacts, vehicles, documents, changes, unit events; communities (header), unread
+    # notifications
+    with django_assert_num_queries(23):
         r = dave_client.get(archive_url(unit_a))
     assert len(r.context["ownerships"][0][1]["family"]) == n
     assert sum(len(documents) for _v, _l, documents in r.context["parts"]) == n

@@ -62,6 +62,7 @@ NOW = datetime.datetime(2026, 6, 10, 10, 0, tzinfo=SHANGHAI)
 
 MARK = "B社区机密标记"  # in B's subjects, names and texts: never in a page served to A's staff
 MOBILE_B = "13977778888"
+TENANT_PHONE_B = "13900005555"  # searched for on archives:privacy-contacts (the page echoes the search)
 COMMUNITY_ROLES = [r for r in Role if r not in COMPANY_ROLES]
 
 
@@ -133,6 +134,12 @@ def _b_world(community_a, community_b):
         record_id=ordered.pk, by=bert, department=eng_b, task=f"{MARK}·上门检修", due_at=later
     )
     work_order = WorkOrder.objects.get(record=ordered)
+    # A tenant's visit: a non-owner's name and phone, found by phone on the data-rights search.
+    tenant_record = reception_services.record_log(
+        by=bert, community=community_b, unit=unit, contact_type="tenant", contact_name=f"{MARK}租客",
+        contact_phone=TENANT_PHONE_B, consent_given=True, consent_purpose=MARK, kind="repair",
+        subject=f"{MARK}·租客报修",
+    )  # fmt: skip
 
     complaint = complaint_services.complaint_register(
         by=bert, community=community_b, unit=unit, owner=owner, channel="visit", subject=f"{MARK}·投诉",
@@ -151,6 +158,18 @@ def _b_world(community_a, community_b):
         unit_id=unit.pk, by=bert, part="basic", title=f"{MARK}·房产证", upload=upload("房产证.pdf", PDF)
     )
     pending_lookup = archive_services.lookup_request(by=mike, unit_id=unit2.pk, reason=f"{MARK}·核对车辆信息")
+    # A family member removed from the archive, whose data is still held (owners' data rights, PIPL).
+    archive_services.consent_record(
+        unit_id=unit.pk, by=bert, owner_id=owner.pk, group="family", purpose=f"{MARK}·登记",
+        given_on=NOW.date(),
+    )  # fmt: skip
+    former_family = archive_services.personal_row_add(
+        unit_id=unit.pk, by=bert, owner_id=owner.pk, group="family", reason=MARK, name=f"{MARK}家人",
+        relation="配偶", mobile="13977770000",
+    )  # fmt: skip
+    archive_services.personal_row_remove(
+        unit_id=unit.pk, by=bert, group="family", row_id=former_family.pk, reason=MARK
+    )
 
     may_visit = survey_services.visit_record(
         by=bert, unit=unit, mode="office", topics=["cleaning"], signature="signed",
@@ -205,6 +224,8 @@ def _b_world(community_a, community_b):
         questionnaire=questionnaire, board_notice=board_notice, charge_list=charge_list, report=report,
         notification=notification,
         export_job=export_job,
+        former_family=former_family,
+        tenant_record=tenant_record,
     )  # fmt: skip
 
 
@@ -242,6 +263,14 @@ FILLERS = {
         {"pk": lookup.pk, "action": action}
         for lookup in (b.lookup, b.pending_lookup)
         for action in archive_views.ACTIONS
+    ],
+    "archives:privacy-owner": lambda b: {"pk": b.unit.pk, "owner_pk": b.owner.pk},
+    "archives:privacy-owner-export": lambda b: {"pk": b.unit.pk, "owner_pk": b.owner.pk},
+    "archives:privacy-anonymise": lambda b: [
+        {"kind": "reception", "pk": b.tenant_record.pk},
+        {"kind": "complaint", "pk": b.complaint.pk},
+        {"kind": "box", "pk": b.box_note.pk},
+        {"kind": "family", "pk": b.former_family.pk},
     ],
     "reception:detail": _pk("record"),
     "reception:respond": _pk("record"),
@@ -313,6 +342,8 @@ SCOPED_LISTS = {
     "home": {},
     "notifications": {},
     "exports": {},
+    "audit": {},
+    "audit-export": {},
     "notification-bell": {},
     "notification-read-all": {},
     "notification-preferences": {},
@@ -325,6 +356,8 @@ SCOPED_LISTS = {
     "archives:lookups": {},
     "archives:access-log": {},
     "archives:access-log-export": {},
+    "archives:privacy-contacts": {"q": TENANT_PHONE_B},
+    "archives:access-log-staff": {"staff": "c"},
     "reception:list": {},
     "reception:desk": {},
     "reception:unit-lookup": UNIT_QUERY,

@@ -429,6 +429,28 @@ def _prepared(summary, sam):
     )
 
 
+def test_it_refuses_a_summary_rewritten_by_someone_else_meanwhile(client, clock, summary, sam, community_a):
+    """Issue 11 item 8: the prepare form carries the time the summary was last prepared."""
+    client.force_login(sam)
+    html = client.get(f"/surveys/summaries/{summary.pk}/").content.decode()
+    version = re.search(r'name="version" value="([^"]*)"', html).group(1)
+    clock.shift(H)
+    other = UserFactory(username="sue")
+    MembershipFactory(user=other, community=community_a, role=Role.CS_SUPERVISOR)
+    services.visit_summary_prepare(summary_id=summary.pk, by=other, overview="同事写的总结")
+    r = client.post(
+        f"/surveys/summaries/{summary.pk}/prepare/", {"overview": "我的总结", "version": version}, follow=True
+    )
+    assert "该记录已被他人修改" in r.content.decode()
+    summary.refresh_from_db()
+    assert summary.overview == "同事写的总结" and summary.prepared_by == other
+    html = r.content.decode()  # the page shown again carries the new version: the rewrite goes through
+    version = re.search(r'name="version" value="([^"]*)"', html).group(1)
+    client.post(f"/surveys/summaries/{summary.pk}/prepare/", {"overview": "我的总结", "version": version})
+    summary.refresh_from_db()
+    assert summary.overview == "我的总结"
+
+
 def test_it_shows_the_summary_to_the_supervisor_with_the_prepare_form(client, summary, sam):
     client.force_login(sam)
     r = client.get(f"/surveys/summaries/{summary.pk}/")

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from archives.models import Owner, Unit
 from propsvc.models import Community, Deadline, Department
 from propsvc.roles import PENALTY_SIGNERS, Perm, Role
-from propsvc.services import deadline_meet, deadline_open, notification_send
+from propsvc.services import audit_write, deadline_meet, deadline_open, notification_send
 from violations.models import (
     SUBTYPES,
     FollowUp,
@@ -415,6 +415,10 @@ def violation_sign_penalty(*, violation_id: int, by, note: str = "") -> Measure:
     _move(violation, Status.PENALTY_EFFECTIVE, kind="violation.penalty_signed", by=by, note=measure.sign_note,
           penalty=measure.kind)  # fmt: skip
     violation.save(update_fields=["status", "updated_at"])
+    audit_write(
+        kind="violations.penalty_signed", actor=by, community_id=violation.community_id,
+        violation=violation.pk, measure=measure.pk, penalty=measure.kind,
+    )  # fmt: skip
     deadline_meet(case=violation, kind=KIND_SIGN, by=by, at=now)
     if not Deadline.objects.filter(
         content_type=ContentType.objects.get_for_model(Violation), object_id=violation.pk,
@@ -464,6 +468,10 @@ def violation_refuse_penalty(*, violation_id: int, by, note: str) -> Measure:
     violation.status = back  # back to where it was (not a forward step of NEXT)
     _event(violation, kind="violation.penalty_refused", by=by, from_status=old, to_status=back, note=note)
     violation.save(update_fields=["status", "updated_at"])
+    audit_write(
+        kind="violations.penalty_refused", actor=by, community_id=violation.community_id,
+        violation=violation.pk, measure=measure.pk, penalty=measure.kind,
+    )  # fmt: skip
     deadline_meet(case=violation, kind=KIND_SIGN, by=by)
     if back == Status.NOT_RECTIFIED:  # still not rectified: what follows is to be decided again
         _open_next_step(violation, responsible=measure.by)
