@@ -10,7 +10,7 @@ varied on purpose — different staff, units, owners, departments, communities �
 loaded lazily would show as more queries. Every state is built through the services, at the
 suite's frozen Monday morning. Each page is asked for once before it is counted (the session's first
 write, the content-type cache), and both counts must be equal and within the page's budget, which
-is the real figure: 6–14 queries a page, but for the monthly complaint statistics (43: three months
+is the real figure: 6–14 queries a page, but for the monthly complaint statistics (34: three months
 of figures and the trend, the same whatever the month holds) and the unit's archive inside a look-up
 window (23: the current owners are read once for each of the six writing forms; the read is written
 to the access log and the audit trail). A failure shows the queries that differ.
@@ -606,7 +606,7 @@ def callback_list(w: World):
 
 
 @page(
-    "complaints: monthly statistics (one community, several) and call-back statistics", budget=43, grows=False
+    "complaints: monthly statistics (one community, several) and call-back statistics", budget=34, grows=False
 )
 def complaint_statistics(w: World):
     _complaints(w, len(STATES))
