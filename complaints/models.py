@@ -206,6 +206,8 @@ class Complaint(TimeStampedModel):
             models.Index(fields=["community", "category", "received_at"], name="complaint_category"),
             # "Open at the month's end": not closed, or closed after it (docs/PERFORMANCE.md).
             models.Index(fields=["community", "closed_at"], name="complaint_community_closed"),
+            # The open complaints of a community (home page counts, to-do): a few among many closed.
+            models.Index(fields=["community"], name="complaint_open", condition=~Q(status="closed")),
         ]
         constraints = [
             models.CheckConstraint(
