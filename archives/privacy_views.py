@@ -70,7 +70,8 @@ def owner_export(request: HttpRequest, pk: int, owner_pk: int) -> HttpResponse:
 def contacts(request: HttpRequest) -> HttpResponse:
     """Non-owners' personal data in the cases (visitors, tenants, complainants, suggestion-box
     contacts), found by phone or name, to anonymise when no longer needed."""
-    text = request.GET.get("q", "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in a query
+    # PostgreSQL refuses NUL in a query; SQLite a LIKE pattern of some 50 kB. A name or phone is short.
+    text = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     found = privacy.contact_search(user=request.user, text=text, communities=request.workplace.current_ids)
     rows = [(c, privacy.contact_kind_label(c.kind)) for c in found]
     return render(request, "archives/privacy_contacts.html", {"q": text, "rows": rows})

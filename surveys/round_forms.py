@@ -138,7 +138,7 @@ def page_ids(data) -> list[int]:
     """The questionnaires the grid page posted (hidden "q" fields), each once."""
     seen: list[int] = []
     for value in data.getlist("q"):
-        if value.isdigit() and int(value) not in seen:
+        if value.isdigit() and int(value) < 2**63 and int(value) not in seen:  # beyond a bigint: no id
             seen.append(int(value))
     return seen
 

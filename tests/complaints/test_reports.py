@@ -134,10 +134,14 @@ def test_the_compared_months_call_back_figures_equal_the_full_ones(month_of_comp
     numbers as the full figures give."""
     full = reports.callback_figures(scope=month_of_complaints, month=OCTOBER, now=NOW)
     key = reports.callback_key_figures(scope=month_of_complaints, month=OCTOBER)
-    assert key == {"done": full["done"], "satisfaction_rate": full["satisfaction_rate"]} == {
-        "done": 2,
-        "satisfaction_rate": 50.0,
-    }
+    assert (
+        key
+        == {"done": full["done"], "satisfaction_rate": full["satisfaction_rate"]}
+        == {
+            "done": 2,
+            "satisfaction_rate": 50.0,
+        }
+    )
 
 
 def test_it_cuts_the_pareto_at_80_percent():
