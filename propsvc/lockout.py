@@ -2,12 +2,17 @@
 separately the client address, for 15 minutes.
 
 The attempt is written before the password is checked and counted after (login_attempt_begin),
-so of any number of simultaneous guesses only the first five reach the password hasher: each
-attempt sees every attempt that began before it. A refused or successful attempt removes its own
-row; a failed one keeps it. A success also deletes the username's earlier failures (its own
-typos then count neither against the user nor against the front-desk computer's address), but
-not other usernames' failures from the same address: logging in with one's own account must not
-reset the count of someone trying other people's passwords from that computer.
+so of any number of simultaneous guesses at one username only the first five reach the password
+hasher: each attempt sees every attempt at that username that began before it. The address rule
+counts only attempts that have failed, not those still being checked: colleagues behind one
+front-office address who log in at the same moment with the right password must not lock each
+other out (found by the load test, docs/PERFORMANCE.md); a burst of guesses at different usernames
+from one address is bounded by the server's workers until the failures come in. A refused or
+successful attempt removes its own row; a failed one keeps it. A success also deletes the
+username's earlier failures (its own typos then count neither against the user nor against the
+front-desk computer's address), but not other usernames' failures from the same address: logging
+in with one's own account must not reset the count of someone trying other people's passwords from
+that computer.
 
 django-axes (8.3.1, the current release) declares support up to Django 6.0 only, hence this
 small module. Every failure, lockout and refused attempt is an audit entry (login.failed,
@@ -89,7 +94,7 @@ def lock_of(*, username: str, address: str | None, now: datetime | None = None, 
     now = now or timezone.now()
     since = now - 2 * _window()  # a lock still running started within one window of now
     found = None
-    for scope, lookup in (("user", Q(username=username)), ("address", Q(address=address))):
+    for scope, lookup in (("user", Q(username=username)), ("address", Q(address=address, pending=False))):
         if scope == "address" and address is None:
             continue
         times = list(
@@ -115,7 +120,7 @@ def login_attempt_begin(*, username: str, address: str | None) -> LoginAttempt:
     username = username.strip().lower()[:150]
     address = normalise_address(address)
     now = timezone.now()
-    row = LoginFailure.objects.create(username=username, address=address, at=now)
+    row = LoginFailure.objects.create(username=username, address=address, at=now, pending=True)
     lock = lock_of(username=username, address=address, now=now, exclude=row.pk)
     if lock is not None:
         LoginFailure.objects.filter(pk=row.pk).delete()
@@ -126,7 +131,9 @@ def login_attempt_begin(*, username: str, address: str | None) -> LoginAttempt:
 
 
 def login_attempt_failed(*, attempt: LoginAttempt) -> datetime | None:
-    """The password was wrong: the row stays. Returns when the lock ends if this failure starts one."""
+    """The password was wrong: the row stays, as a failure. Returns when the lock ends if this failure
+    starts one."""
+    LoginFailure.objects.filter(pk=attempt.failure_id).update(pending=False)
     failures = LoginFailure.objects.filter(username=attempt.username, at__gte=timezone.now() - _window())
     actor = _actor(attempt.username)
     audit_write(

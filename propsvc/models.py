@@ -597,6 +597,8 @@ class LoginFailure(models.Model):
     username = models.CharField(_("username"), max_length=150)
     address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
     at = models.DateTimeField(_("at"), default=timezone.now)
+    # Written before the password is checked (propsvc.lockout): still being checked, not yet failed.
+    pending = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["at"]

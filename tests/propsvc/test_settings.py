@@ -133,3 +133,18 @@ def test_it_stops_start_up_with_one_line_naming_the_variable(env, variable):
 def test_it_passes_the_system_checks_with_the_defaults():
     result = run_manage("check", DEBUG="true")
     assert result.returncode == 0, result.stderr
+
+
+def test_the_production_static_build_succeeds(tmp_path, settings):
+    """collectstatic with production's storage (compressed, with a manifest) follows every url() and
+    sourceMappingURL of the vendored files: a reference to a missing file stops the Docker build."""
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", "--noinput", verbosity=0)  # setting_changed rebuilds the storage
+    assert (tmp_path / "staticfiles.json").exists()
+    assert list(tmp_path.glob("vendor/chartjs/chart.umd.min.*.js"))

@@ -68,6 +68,30 @@ def test_it_locks_an_address_trying_different_users(client, alice, carol):
         assert logged_in(client)
 
 
+def test_colleagues_logging_in_at_once_from_one_address_are_not_locked_out(db):
+    """Attempts still being checked do not count against the address: ten front-desk staff behind
+    one address log in at the same moment with the right password (the load test found this)."""
+    from propsvc import lockout
+
+    staff = [UserFactory(username=f"desk{i}") for i in range(10)]
+    with time_machine.travel(START, tick=False):
+        in_flight = [lockout.login_attempt_begin(username=u.username, address="10.7.7.7") for u in staff]
+        for each in in_flight:
+            lockout.login_attempt_succeeded(attempt=each)
+    assert not LoginFailure.objects.exists()
+
+
+def test_guesses_at_one_username_count_while_they_are_checked(db, alice):
+    """Of simultaneous guesses at one account, only the first five reach the password check."""
+    from propsvc import lockout
+
+    with time_machine.travel(START, tick=False):
+        for i in range(5):
+            lockout.login_attempt_begin(username="alice", address=f"10.0.0.{i + 1}")
+        with pytest.raises(LoginLocked):
+            lockout.login_attempt_begin(username="alice", address="10.0.0.99")
+
+
 def test_it_shows_the_message_with_the_time_the_lock_ends(client, alice):
     with time_machine.travel(START, tick=False):
         for _ in range(5):
