@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench install messages migrate seed lint lock worker clean
+.PHONY: run test bench load install messages migrate seed lint lock worker clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -73,6 +73,17 @@ bench: messages var
 	DEBUG=false SECRET_KEY=bench-only-not-a-secret DATABASE_URL=$(BENCH_DATABASE_URL) \
 	  $(PY) -m tests.benchmarks --size $(BENCH_SIZE) --runs $(BENCH_RUNS) \
 	  --json docs/bench-$(BENCH_SIZE).json $(BENCH_ARGS)
+
+# The load test (docs/PERFORMANCE.md, "Load test"): Locust's 55 users against gunicorn for
+# LOAD_SECONDS, on a copy of the benchmark's database propsvc_bench_$(LOAD_SIZE) (or one seeded at
+# LOAD_SIZE); prints the table and writes docs/load-$(LOAD_SIZE).json. A failed request fails it.
+LOAD_SIZE ?= large
+LOAD_SECONDS ?= 300
+LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/propsvc_load_$(LOAD_SIZE)
+
+load: messages var
+	LOAD_DATABASE_URL=$(LOAD_DATABASE_URL) $(PY) -m tests.load.run --size $(LOAD_SIZE) \
+	  --seconds $(LOAD_SECONDS) $(LOAD_ARGS)
 
 # Re-pin requirements.lock after changing pyproject.toml.
 lock:
