@@ -105,19 +105,16 @@ def complaints_response(rows: Iterable[tuple]) -> FileResponse:
     return stream_file(lambda handle: write_complaints(rows, handle), filename=filename)
 
 
-def _complaints_job(*, user, params: dict, handle, progress: Progress) -> int:
-    from complaints.selectors import ComplaintFilter, complaint_rows_for_export
-
-    filters = export_jobs.filters_from(ComplaintFilter, params)
-    return write_complaints(complaint_rows_for_export(user=user, filters=filters), handle, progress)
-
-
 export_jobs.register(
     export_jobs.Exporter(
         name="complaints",
         title=gettext_lazy("Complaint records"),
         permission=Perm.VIEW_COMPLAINTS,
-        write=_complaints_job,
+        write=export_jobs.list_writer(
+            "complaints.selectors.ComplaintFilter",
+            "complaints.selectors.complaint_rows_for_export",
+            write_complaints,
+        ),
     )
 )
 

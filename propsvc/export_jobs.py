@@ -28,7 +28,7 @@ import logging
 import secrets
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
@@ -40,6 +40,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 
 from propsvc.http import client_address
 from propsvc.models import ExportJob
@@ -142,6 +143,22 @@ def filters_from(cls, params: dict):
 def communities_with(user, perm: str, ids) -> list[int]:
     """Of the community ids asked for, those where the user (still) holds perm."""
     return [pk for pk in ids or () if user.has_perm(perm, SimpleNamespace(community_id=pk))]
+
+
+def list_writer(filters: str, rows: str, sheet: Callable[..., int], *, narrow: str | None = None):
+    """The `write` of a list's exporter: the list's filter dataclass back from the job's params, the
+    app's `*_rows_for_export(user=, filters=)` selector, then the app's sheet writer
+    (`write_<things>(rows, handle, progress)`). `filters` and `rows` are dotted paths, imported when
+    the job runs (the selectors import the app's exports). With `narrow`, a permission, the filters'
+    communities are narrowed again to those where the user still holds it."""
+
+    def write(*, user, params: dict, handle, progress) -> int:
+        chosen = filters_from(import_string(filters), params)
+        if narrow is not None:
+            chosen = replace(chosen, communities=communities_with(user, narrow, chosen.communities))
+        return sheet(import_string(rows)(user=user, filters=chosen), handle, progress)
+
+    return write
 
 
 # -- the request: inline or a job --------------------------------------------------------------------

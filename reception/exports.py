@@ -89,18 +89,13 @@ def records_response(rows: Iterable[tuple]) -> FileResponse:
     return stream_file(lambda handle: write_records(rows, handle), filename=filename)
 
 
-def _records_job(*, user, params: dict, handle, progress: Progress) -> int:
-    from reception.selectors import RecordFilter, record_rows_for_export
-
-    filters = export_jobs.filters_from(RecordFilter, params)
-    return write_records(record_rows_for_export(user=user, filters=filters), handle, progress)
-
-
 export_jobs.register(
     export_jobs.Exporter(
         name="reception",
         title=gettext_lazy("Reception records"),
         permission=Perm.VIEW_RECORDS,
-        write=_records_job,
+        write=export_jobs.list_writer(
+            "reception.selectors.RecordFilter", "reception.selectors.record_rows_for_export", write_records
+        ),
     )
 )

@@ -72,24 +72,17 @@ def visits_response(rows: Iterable[tuple]) -> FileResponse:
     return stream_file(lambda handle: write_visits(rows, handle), filename=filename)
 
 
-def _visits_job(*, user, params: dict, handle, progress: Progress) -> int:
-    from dataclasses import replace
-
-    from surveys.selectors import VisitFilter, visit_rows_for_export
-
-    filters = export_jobs.filters_from(VisitFilter, params)
-    # The list offers only the communities where the user may read visits: narrowed again now.
-    filters = replace(
-        filters, communities=export_jobs.communities_with(user, Perm.VIEW_VISITS, filters.communities)
-    )
-    return write_visits(visit_rows_for_export(user=user, filters=filters), handle, progress)
-
-
 export_jobs.register(
     export_jobs.Exporter(
         name="visits",
         title=gettext_lazy("Owner visit records"),
         permission=Perm.VIEW_VISITS,
-        write=_visits_job,
+        write=export_jobs.list_writer(
+            "surveys.selectors.VisitFilter",
+            "surveys.selectors.visit_rows_for_export",
+            write_visits,
+            # The list offers only the communities where the user may read visits: narrowed again.
+            narrow=Perm.VIEW_VISITS,
+        ),
     )
 )

@@ -85,19 +85,16 @@ def violations_response(rows: Iterable[tuple]) -> FileResponse:
     return stream_file(lambda handle: write_violations(rows, handle), filename=filename)
 
 
-def _violations_job(*, user, params: dict, handle, progress: Progress) -> int:
-    from violations.selectors import ViolationFilter, violation_rows_for_export
-
-    filters = export_jobs.filters_from(ViolationFilter, params)
-    return write_violations(violation_rows_for_export(user=user, filters=filters), handle, progress)
-
-
 export_jobs.register(
     export_jobs.Exporter(
         name="violations",
         title=gettext_lazy("Violation records"),
         permission=Perm.VIEW_VIOLATIONS,
-        write=_violations_job,
+        write=export_jobs.list_writer(
+            "violations.selectors.ViolationFilter",
+            "violations.selectors.violation_rows_for_export",
+            write_violations,
+        ),
     )
 )
 
